@@ -1,0 +1,74 @@
+"""The normalised conversation every format parses into, and the analysis progress callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+__all__ = ["Conversation", "Message", "MessageKind", "ProgressCallback", "message_to_json"]
+
+
+class MessageKind(str, Enum):
+    TEXT = "text"
+    MEDIA = "media"  # a photo, video, voice note, sticker, file: the text is the placeholder
+    SYSTEM = "system"  # no author: joins, leaves, title changes, encryption notices
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message, utterance or cue.
+
+    `timestamp` is aware when the source gives an offset, naive (local wall time) when it
+    does not, and None when the source has no dates (a plain transcript).
+    `start`/`end` are seconds from the beginning of a timed recording (VTT, SRT, `[00:01:02]`).
+    `id` and `reply_to` are the source's message ids, when it has them.
+    """
+
+    speaker: str | None
+    text: str
+    timestamp: datetime | None = None
+    kind: MessageKind = MessageKind.TEXT
+    id: str | None = None
+    reply_to: str | None = None
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A parsed conversation: its messages in source order and the format they came from."""
+
+    format: str
+    messages: list[Message] = field(default_factory=list)
+    title: str | None = None
+
+    @property
+    def speakers(self) -> list[str]:
+        """Distinct speakers in order of first appearance."""
+        return list(dict.fromkeys(m.speaker for m in self.messages if m.speaker is not None))
+
+
+# (stage, percent in [0, 100], human message). Called often; must stay cheap for the caller.
+ProgressCallback = Callable[[str, float, str], None]
+
+
+def message_to_json(message: Message) -> dict[str, Any]:
+    """The JSON Lines form `parley parse` prints: optional fields only when known."""
+    out: dict[str, Any] = {
+        "timestamp": message.timestamp.isoformat() if message.timestamp else None,
+        "speaker": message.speaker,
+        "text": message.text,
+        "kind": message.kind.value,
+    }
+    if message.id is not None:
+        out["id"] = message.id
+    if message.reply_to is not None:
+        out["replyTo"] = message.reply_to
+    if message.start is not None:
+        out["start"] = message.start
+    if message.end is not None:
+        out["end"] = message.end
+    return out

@@ -1,0 +1,110 @@
+"""Every error parley raises on purpose, under one root.
+
+    ParleyError
+    ├── ConfigError            a setting has a value parley cannot use (fix the environment)
+    ├── InvalidIdError         a conversation or job id is malformed                      → 400
+    ├── InputError             the input cannot be analysed                               → 400
+    │   ├── ParseError         a file broke inside a format (names the format and where)
+    │   └── UnknownFormatError no format matches the input (names the formats tried)
+    ├── InputTooLargeError     the input is over a size limit                             → 413
+    ├── JobNotFoundError       unknown or expired job or conversation                     → 404
+    ├── JobConflictError       a job transition lost a race (another owner moved it on)
+    └── StoreError             the shared store failed
+        ├── StoreUnavailableError  unreachable, timed out, refused auth                   → 503
+        ├── StoreFullError         out of memory or over a provider's quota               → 507
+        └── StoredValueError       a stored value is unreadable (unknown format marker)
+
+This module imports nothing from parley, so every layer may raise these.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "InputTooLargeError",
+    "InvalidIdError",
+    "JobConflictError",
+    "JobNotFoundError",
+    "ParleyError",
+    "ParseError",
+    "StoreError",
+    "StoreFullError",
+    "StoreUnavailableError",
+    "StoredValueError",
+    "UnknownFormatError",
+]
+
+
+class ParleyError(Exception):
+    """The root of parley's errors. `str(error)` is a sentence meant for the user."""
+
+
+class ConfigError(ParleyError):
+    """A setting has a value parley cannot use."""
+
+
+class InvalidIdError(ParleyError, ValueError):
+    """A conversation id or job id does not have the allowed form."""
+
+
+class InputError(ParleyError, ValueError):
+    """The input cannot be analysed."""
+
+
+class ParseError(InputError):
+    """A file broke inside a format. Carries the format and the line or record."""
+
+    def __init__(
+        self, message: str, *, format: str, line: int | None = None, record: int | None = None
+    ) -> None:
+        where = ""
+        if line is not None:
+            where = f" (line {line})"
+        elif record is not None:
+            where = f" (record {record})"
+        super().__init__(f"{format}: {message}{where}")
+        self.format = format
+        self.line = line
+        self.record = record
+        self.detail = message
+
+
+class UnknownFormatError(InputError):
+    """No known format matches the input."""
+
+    def __init__(self, message: str, *, tried: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.tried = tried
+
+
+class InputTooLargeError(ParleyError):
+    """The input is over a configured size limit."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class JobNotFoundError(ParleyError, LookupError):
+    """The job or conversation is unknown, or its keys have expired."""
+
+
+class JobConflictError(ParleyError):
+    """A job transition lost a race: another owner changed the job first."""
+
+
+class StoreError(ParleyError):
+    """The shared store failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached, timed out, or refused the credentials."""
+
+
+class StoreFullError(StoreError):
+    """The store is out of memory, or a hosted provider's quota is used up."""
+
+
+class StoredValueError(StoreError):
+    """A stored value cannot be decoded (an unknown format marker or corrupt data)."""

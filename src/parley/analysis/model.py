@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 __all__ = ["Conversation", "Message", "MessageKind", "ProgressCallback", "message_to_json"]
 
 
-class MessageKind(str, Enum):
+class MessageKind(StrEnum):
     TEXT = "text"
     MEDIA = "media"  # a photo, video, voice note, sticker, file: the text is the placeholder
     SYSTEM = "system"  # no author: joins, leaves, title changes, encryption notices

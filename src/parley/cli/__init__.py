@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from parley import __version__
 from parley.errors import ParleyError
 
 __all__ = ["main"]
@@ -19,8 +20,6 @@ EXIT_USAGE = 2  # argparse's own code for bad arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from parley import __version__
-
     parser = argparse.ArgumentParser(
         prog="parley",
         description="Analyse conversations as background jobs that any worker can answer for.",

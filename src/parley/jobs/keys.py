@@ -1,0 +1,72 @@
+"""Every key parley writes is built here. This layout is a contract: operators and other
+tools read the same keys.
+
+    progress:{conversationId}   the latest progress (status, stage, percent)
+    job:{jobId}                 the job record
+    job_index:{conversationId}  the conversation's current jobId
+    result:{jobId}              the analysis result
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from parley.errors import InvalidIdError
+
+__all__ = ["KeyLayout", "new_job_id", "validate_conversation_id", "validate_job_id"]
+
+_CONVERSATION_ID = re.compile(r"[A-Za-z0-9\-_.:]{1,128}")
+# token_urlsafe(16): 128 random bits in 22 URL-safe characters. Accept a range so ids
+# minted by other tools (UUIDs without dashes, longer tokens) are readable too.
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_job_id() -> str:
+    """A fresh job id: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+def validate_conversation_id(value: str) -> str:
+    if not isinstance(value, str) or not _CONVERSATION_ID.fullmatch(value):
+        raise InvalidIdError(
+            f"conversation id {value!r:.80} is invalid: use 1 to 128 letters, digits and - _ . :"
+        )
+    return value
+
+
+def validate_job_id(value: str) -> str:
+    if not isinstance(value, str) or not _JOB_ID.fullmatch(value):
+        raise InvalidIdError(
+            f"job id {value!r:.80} is invalid: job ids are 16 to 64 letters, digits, - and _"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLayout:
+    """The key builders, behind an optional prefix (PARLEY_KEY_PREFIX)."""
+
+    prefix: str = ""
+
+    def progress(self, conversation_id: str) -> str:
+        return f"{self.prefix}progress:{conversation_id}"
+
+    def job(self, job_id: str) -> str:
+        return f"{self.prefix}job:{job_id}"
+
+    def job_index(self, conversation_id: str) -> str:
+        return f"{self.prefix}job_index:{conversation_id}"
+
+    def result(self, job_id: str) -> str:
+        return f"{self.prefix}result:{job_id}"
+
+    def family_patterns(self) -> dict[str, str]:
+        """Glob patterns for each key family, for stats scans."""
+        return {
+            "progress": f"{self.prefix}progress:*",
+            "job": f"{self.prefix}job:*",
+            "job_index": f"{self.prefix}job_index:*",
+            "result": f"{self.prefix}result:*",
+        }

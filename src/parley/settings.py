@@ -1,0 +1,241 @@
+"""One immutable Settings object, read once: the environment, then `.env.local`, then `.env`.
+
+Every variable is documented in README.md ("Configuration"). A value parley cannot use
+fails at start-up with a sentence naming the variable and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+from parley.errors import ConfigError
+
+__all__ = ["ExecutionMode", "Settings", "load_settings", "redact_url"]
+
+T = TypeVar("T")
+
+
+class ExecutionMode(StrEnum):
+    BACKGROUND = "background"  # the POST answers 202 at once; the job runs in this process
+    INLINE = "inline"  # the POST runs the job to the end (serverless functions)
+    QUEUE = "queue"  # the POST enqueues; `parley worker` processes run the jobs
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Where the shared store lives; None means the in-process store (one process only).
+    redis_url: str | None = None
+    # Which variable redis_url came from (REDIS_URL or KV_URL), for messages.
+    redis_url_source: str | None = None
+    # Every key parley writes lives this long: long enough to poll and fetch a result,
+    # short enough that a free-tier Redis never fills with old analyses.
+    ttl_seconds: int = 3600
+    # Prepended to every key, for sharing one Redis between apps or environments.
+    key_prefix: str = ""
+    # A running job rewrites its heartbeat this often ...
+    heartbeat_seconds: float = 5.0
+    # ... and is read as failed/worker_lost once its heartbeat is older than this.
+    # Six missed heartbeats: a GC pause or a slow Redis round trip is not a death.
+    stale_seconds: float = 30.0
+    # At most one progress write per interval (first, last and stage changes always):
+    # a smooth bar for the user, a bounded command count for a metered Redis.
+    progress_interval_seconds: float = 0.5
+    # Connect and per-command timeouts for Redis. An unreachable store must turn into a
+    # 503 quickly, never a hang: a healthy Redis answers in milliseconds.
+    redis_timeout_seconds: float = 2.0
+    # Retries of a Redis command on connection errors and timeouts, with backoff.
+    redis_retries: int = 2
+    # Largest connection pool per process; callers wait (up to the timeout) beyond it.
+    redis_max_connections: int = 32
+    # Largest upload accepted (a 250k-message WhatsApp export is about 20 MB).
+    max_upload_bytes: int = 50 * 1024 * 1024
+    # Largest stored result (after compression). Redis free tiers cap a value at ~1 MB.
+    max_result_bytes: int = 1024 * 1024
+    # Stored values above this size are compressed with zstd (below it, plain JSON
+    # stays readable with redis-cli and compression saves nothing).
+    compress_threshold_bytes: int = 1024
+    execution_mode: ExecutionMode | None = None  # None: chosen by the edge (serve/serverless)
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | console
+
+    @property
+    def backend(self) -> str:
+        """The store backend these settings select: 'redis' or 'memory'."""
+        return "redis" if self.redis_url else "memory"
+
+    @property
+    def redis_target(self) -> str:
+        """The Redis URL with its password replaced, for messages and logs."""
+        return redact_url(self.redis_url) if self.redis_url else "(none)"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests, CLI flags)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)
+
+
+def redact_url(url: str) -> str:
+    """`url` with any password replaced by `***`; safe to log, print or return."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparseable URL)"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    netloc = f"{user}:***@{host}{port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _read_sources(
+    environ: Mapping[str, str] | None, directory: Path | None
+) -> dict[str, str | None]:
+    """Merge the sources, highest priority last written wins: .env < .env.local < environment."""
+    directory = Path.cwd() if directory is None else directory
+    merged: dict[str, str | None] = {}
+    for name in (".env", ".env.local"):
+        path = directory / name
+        if path.is_file():
+            merged.update(dotenv_values(path))
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def _parse(env: Mapping[str, str | None], name: str, parse: Callable[[str], T], allowed: str) -> T:
+    raw = env[name]
+    assert raw is not None
+    try:
+        return parse(raw.strip())
+    except (ValueError, TypeError):
+        raise ConfigError(f"{name}={raw!r} is not allowed: {allowed}.") from None
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(raw)
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.lower() not in options:
+            raise ValueError(raw)
+        return raw.lower()
+
+    return parse
+
+
+def _redis_url(env: Mapping[str, str | None]) -> tuple[str | None, str | None]:
+    for name in ("REDIS_URL", "KV_URL"):  # KV_URL: the older name some hosts still set
+        raw = (env.get(name) or "").strip()
+        if not raw:
+            continue
+        parts = urlsplit(raw)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ConfigError(
+                f"{name}={redact_url(raw)!r} is not a Redis URL: expected "
+                "redis://[:password@]host[:port][/db] or rediss://... for TLS."
+            )
+        try:
+            _ = parts.port
+            db = parts.path.lstrip("/")
+            if db:
+                int(db)
+        except ValueError:
+            raise ConfigError(
+                f"{name}={redact_url(raw)!r} has a port or database number that is not a number."
+            ) from None
+        return raw, name
+    return None, None
+
+
+# Variable name -> (field, parser, what is allowed).
+_VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
+    "PARLEY_TTL_SECONDS": ("ttl_seconds", _positive_int, "a whole number of seconds > 0"),
+    "PARLEY_KEY_PREFIX": ("key_prefix", str, "any text"),
+    "PARLEY_HEARTBEAT_SECONDS": ("heartbeat_seconds", _positive_float, "seconds > 0"),
+    "PARLEY_STALE_SECONDS": ("stale_seconds", _positive_float, "seconds > 0"),
+    "PARLEY_PROGRESS_INTERVAL_SECONDS": (
+        "progress_interval_seconds",
+        _positive_float,
+        "seconds > 0",
+    ),
+    "PARLEY_REDIS_TIMEOUT_SECONDS": ("redis_timeout_seconds", _positive_float, "seconds > 0"),
+    "PARLEY_REDIS_RETRIES": ("redis_retries", _non_negative_int, "a whole number >= 0"),
+    "PARLEY_REDIS_MAX_CONNECTIONS": ("redis_max_connections", _positive_int, "a whole number > 0"),
+    "PARLEY_MAX_UPLOAD_BYTES": ("max_upload_bytes", _positive_int, "a whole number of bytes > 0"),
+    "PARLEY_MAX_RESULT_BYTES": ("max_result_bytes", _positive_int, "a whole number of bytes > 0"),
+    "PARLEY_COMPRESS_THRESHOLD_BYTES": (
+        "compress_threshold_bytes",
+        _non_negative_int,
+        "a whole number of bytes >= 0",
+    ),
+    "PARLEY_MODE": (
+        "execution_mode",
+        lambda raw: ExecutionMode(raw.lower()),
+        "background, inline or queue",
+    ),
+    "PARLEY_LOG_LEVEL": (
+        "log_level",
+        lambda raw: _choice("debug", "info", "warning", "error")(raw).upper(),
+        "debug, info, warning or error",
+    ),
+    "PARLEY_LOG_FORMAT": ("log_format", _choice("json", "console"), "json or console"),
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, directory: Path | None = None
+) -> Settings:
+    """Read the settings once. `environ` defaults to os.environ, `directory` to the cwd."""
+    env = _read_sources(environ, directory)
+    values: dict[str, object] = {}
+    values["redis_url"], values["redis_url_source"] = _redis_url(env)
+    for name, (field, parse, allowed) in _VARIABLES.items():
+        if env.get(name) not in (None, ""):
+            values[field] = _parse(env, name, parse, allowed)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.stale_seconds < 2 * settings.heartbeat_seconds:
+        raise ConfigError(
+            f"PARLEY_STALE_SECONDS={settings.stale_seconds:g} must be at least twice "
+            f"PARLEY_HEARTBEAT_SECONDS={settings.heartbeat_seconds:g}, or a live job "
+            "would be declared lost between two heartbeats."
+        )
+    if settings.stale_seconds >= settings.ttl_seconds:
+        raise ConfigError(
+            f"PARLEY_STALE_SECONDS={settings.stale_seconds:g} must be below "
+            f"PARLEY_TTL_SECONDS={settings.ttl_seconds}, or a lost job expires before "
+            "anyone can see that it was lost."
+        )
+    return settings

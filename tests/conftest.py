@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from parley.kv import KV, MemoryKV, RedisKV
+from parley.log import configure_logging
+from tests.redis_server import RedisServer, running_redis
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _json_logs() -> None:
+    configure_logging("DEBUG", "json")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One private redis-server for the session; tests flush it before use."""
+    with running_redis() as server:
+        yield server
+
+
+async def assert_every_key_has_ttl(kv: KV, max_ttl: float) -> int:
+    """Every key in the store has a TTL in (0, max_ttl]. Returns how many keys there are."""
+    count = 0
+    async for key in kv.scan("*"):
+        ttl = await kv.ttl(key)
+        if ttl is None:  # expired between SCAN and PTTL
+            continue
+        assert 0 < ttl <= max_ttl, f"key {key!r} has TTL {ttl} (must be in (0, {max_ttl}])"
+        assert ttl is not math.inf
+        count += 1
+    return count
+
+
+# The TTL every contract test writes with, unless it says otherwise. The teardown check
+# allows up to this; a test that writes longer TTLs raises it with the `max_ttl` marker.
+CONTRACT_TTL = 60.0
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
+    """The same contract, on each backend. After the test, every key must have a TTL."""
+    store: KV
+    if request.param == "memory":
+        store = MemoryKV()
+    else:
+        server: RedisServer = request.getfixturevalue("redis_server")
+        with contextlib.closing(server.client()) as c:
+            c.flushall()
+        store = RedisKV.from_url(server.url, timeout=2.0)
+    try:
+        yield store
+        await assert_every_key_has_ttl(store, CONTRACT_TTL)
+    finally:
+        await store.aclose()

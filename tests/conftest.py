@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 from collections.abc import AsyncIterator, Iterator
 
@@ -57,3 +58,14 @@ async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
         await assert_every_key_has_ttl(store, CONTRACT_TTL)
     finally:
         await store.aclose()
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Everything parley logs during the test, as rendered JSON lines."""
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", stream)
+    try:
+        yield stream
+    finally:
+        configure_logging("DEBUG", "json")

@@ -37,5 +37,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | N
 
 
 def get_logger(name: str) -> Any:
-    """A bound logger whose lines carry `component=name`."""
+    """A bound logger whose lines carry `component=name`. Until the application calls
+    `configure_logging`, lines go to stderr as JSON (never to stdout, which is data)."""
+    if not structlog.is_configured():
+        configure_logging()
     return structlog.get_logger(component=name)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from parley import __version__
 from parley.errors import ParleyError
+from parley.log import configure_logging
 
 __all__ = ["main"]
 
 # Subcommand modules, in the order `parley --help` lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("doctor",)
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 EXIT_ERROR = 1  # the command ran and failed (bad input, store unusable)
 EXIT_USAGE = 2  # argparse's own code for bad arguments
 
@@ -35,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failed, 2 usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Log lines go to stderr, so stdout stays clean for data (`parley parse > out.jsonl`).
+    level = os.environ.get("PARLEY_LOG_LEVEL", "INFO").upper()
+    fmt = os.environ.get("PARLEY_LOG_FORMAT") or ("console" if sys.stderr.isatty() else "json")
+    configure_logging(level if level in _LEVELS else "INFO", fmt)
     try:
         code: int = args.run(args)
     except ParleyError as exc:

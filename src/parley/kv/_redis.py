@@ -135,7 +135,8 @@ class RedisKV:
             ) from None
         except rexc.ResponseError as exc:
             message = self._target.scrub(str(exc))
-            if any(marker in message for marker in _FULL_MARKERS):
+            full = isinstance(exc, rexc.OutOfMemoryError)  # redis-py strips the OOM prefix
+            if full or any(marker in message for marker in _FULL_MARKERS):
                 raise StoreFullError(f"Redis at {self._target} is full: {message}") from None
             raise
 

@@ -1,0 +1,107 @@
+"""`parley doctor`: which store parley would use and why, and whether it works."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+from typing import Any
+
+from parley.errors import StoreError
+from parley.jobs.keys import KeyLayout
+from parley.jobs.stats import collect_stats
+from parley.kv import open_kv
+from parley.settings import Settings, load_settings
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "doctor",
+        help="check which store parley would use, and that it works",
+        description="Says which store parley would use and why, connects, and reports "
+        "latency, server version, memory, eviction policy and warnings. "
+        "Exits 1 when the store is unusable.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run=run)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError
+
+
+def _why(settings: Settings) -> str:
+    if settings.redis_url:
+        return f"{settings.redis_url_source} is set"
+    return "REDIS_URL is not set: jobs live in this process only (one worker)"
+
+
+async def _doctor(settings: Settings) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "backend": settings.backend,
+        "why": _why(settings),
+        "target": settings.redis_target if settings.redis_url else "in-process",
+        "usable": False,
+    }
+    try:
+        kv = await open_kv(settings)
+    except StoreError as exc:
+        report["error"] = str(exc)
+        return report
+    try:
+        pings = [await kv.ping() for _ in range(5)]
+        stats = await collect_stats(kv, KeyLayout(settings.key_prefix))
+        # A real write with a TTL, as every job makes: proves the store accepts writes.
+        probe = f"{settings.key_prefix}parley:doctor"
+        await kv.set(probe, b"ok", 10)
+        await kv.delete(probe)
+    except StoreError as exc:
+        report["error"] = str(exc)
+        return report
+    finally:
+        await kv.aclose()
+    report.update(stats.to_json())
+    report["latencyMs"] = round(statistics.median(pings) * 1000, 3)
+    report["usable"] = True
+    return report
+
+
+def _print(report: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out(f"store:     {report['backend']} ({report['why']})\n")
+    out(f"target:    {report['target']}\n")
+    if not report["usable"]:
+        out(f"status:    UNUSABLE\nerror:     {report['error']}\n")
+        return
+    server = report["server"]
+    out(f"status:    ok, round trip {report['latencyMs']} ms (median of 5)\n")
+    out(f"server:    {server['version']}\n")
+    limit = _size(server["maxMemory"]) if server["maxMemory"] else "no limit"
+    out(
+        f"memory:    {_size(server['usedMemory'])} used, maxmemory {limit}, "
+        f"policy {server['maxMemoryPolicy']}\n"
+    )
+    families = ", ".join(f"{name} {f['keys']}" for name, f in report["families"].items())
+    out(f"keys:      {server['keys']} in this database; parley's: {families}\n")
+    if report["resultsFit"] is not None:
+        out(f"room:      about {report['resultsFit']} more results fit\n")
+    for warning in report["warnings"]:
+        out(f"warning:   {warning}\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    report = asyncio.run(_doctor(settings))
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        _print(report)
+    return 0 if report["usable"] else 1

@@ -1,0 +1,130 @@
+"""What the hosting dashboard shows, from inside: memory, limits, keys and bytes per key
+family, how many more results fit, and warnings about settings that lose jobs."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from parley.jobs.keys import KeyLayout
+from parley.kv import KV, ServerInfo
+
+__all__ = ["FamilyStats", "StoreStats", "collect_stats", "results_fit", "store_warnings"]
+
+# Sizes are measured on at most this many keys per family (one GET each: a metered Redis
+# counts every command), and extrapolated to the family's key count.
+SAMPLE_KEYS = 100
+# Before any result exists, assume a typical stored (compressed) result: a few thousand
+# messages give ~20-60 KB of JSON, about a quarter of that after zstd.
+TYPICAL_RESULT_BYTES = 16 * 1024
+# Fewer free result slots than this is worth a warning.
+FEW_RESULTS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyStats:
+    keys: int
+    bytes: int  # value bytes, extrapolated from a sample when the family is large
+    sampled: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    backend: str
+    shared: bool
+    latency_ms: float
+    server: ServerInfo
+    families: dict[str, FamilyStats]
+    average_result_bytes: int | None
+    results_fit: int | None  # None: no memory limit
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "usingKv": self.shared,
+            "latencyMs": self.latency_ms,
+            "server": {
+                "version": self.server.version,
+                "usedMemory": self.server.used_memory,
+                "maxMemory": self.server.maxmemory,
+                "maxMemoryPolicy": self.server.maxmemory_policy,
+                "keys": self.server.keys,
+                "commandsProcessed": self.server.commands_processed,
+            },
+            "families": {name: asdict(f) for name, f in self.families.items()},
+            "averageResultBytes": self.average_result_bytes,
+            "resultsFit": self.results_fit,
+            "warnings": self.warnings,
+        }
+
+
+async def _family(kv: KV, pattern: str) -> tuple[FamilyStats, list[int]]:
+    keys = 0
+    sizes: list[int] = []
+    async for key in kv.scan(pattern):
+        keys += 1
+        if len(sizes) < SAMPLE_KEYS:
+            value = await kv.get(key)
+            if value is not None:
+                sizes.append(len(value))
+    total = round(statistics.fmean(sizes) * keys) if sizes else 0
+    return FamilyStats(keys=keys, bytes=total, sampled=len(sizes)), sizes
+
+
+def results_fit(info: ServerInfo, average_result_bytes: int | None) -> int | None:
+    """How many more results fit under maxmemory; None when there is no limit."""
+    if not info.maxmemory:
+        return None
+    free = max(0, info.maxmemory - info.used_memory)
+    return free // (average_result_bytes or TYPICAL_RESULT_BYTES)
+
+
+def store_warnings(info: ServerInfo, average_result_bytes: int | None) -> list[str]:
+    """Settings of the store that can lose jobs or leave little room, in plain words."""
+    warnings: list[str] = []
+    policy = info.maxmemory_policy
+    if policy.startswith("allkeys-"):
+        warnings.append(
+            f"maxmemory-policy is {policy}: when memory runs out Redis evicts any key, "
+            "including keys without a TTL that other applications keep here, and parley's "
+            "running jobs (their polls then answer 'not found'). Prefer noeviction, which "
+            "parley reports as 507 Insufficient Storage, or a database of its own."
+        )
+    elif policy.startswith("volatile-"):
+        warnings.append(
+            f"maxmemory-policy is {policy}: when memory runs out Redis evicts keys with a "
+            "TTL, which is every parley key, so running jobs can vanish mid-analysis. "
+            "Prefer noeviction: parley then answers 507 and loses nothing."
+        )
+    fit = results_fit(info, average_result_bytes)
+    if fit is not None and fit < FEW_RESULTS:
+        warnings.append(
+            f"only about {fit} more results fit in the {info.maxmemory // 1024} KB "
+            "maxmemory; results expire after the TTL, but a burst of analyses will "
+            "find the store full."
+        )
+    return warnings
+
+
+async def collect_stats(kv: KV, layout: KeyLayout) -> StoreStats:
+    latency = await kv.ping()
+    info = await kv.info()
+    families: dict[str, FamilyStats] = {}
+    result_sizes: list[int] = []
+    for name, pattern in layout.family_patterns().items():
+        families[name], sizes = await _family(kv, pattern)
+        if name == "result":
+            result_sizes = sizes
+    average = round(statistics.fmean(result_sizes)) if result_sizes else None
+    return StoreStats(
+        backend=kv.backend,
+        shared=kv.shared,
+        latency_ms=round(latency * 1000, 3),
+        server=info,
+        families=families,
+        average_result_bytes=average,
+        results_fit=results_fit(info, average),
+        warnings=store_warnings(info, average),
+    )

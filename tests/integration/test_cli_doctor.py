@@ -1,0 +1,66 @@
+"""`parley doctor` says which store it would use and why, and exits 1 when it is unusable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.redis_server import free_port, running_redis
+
+PASSWORD = "doctor-Secret-99"
+
+
+def doctor(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "parley", "doctor", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        cwd=tmp_path,  # no stray .env is read
+        timeout=30,
+        check=False,
+    )
+
+
+def test_doctor_on_the_memory_store_says_why_and_succeeds(tmp_path: Path) -> None:
+    result = doctor(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "store:     memory (REDIS_URL is not set" in result.stdout
+    assert "status:    ok" in result.stdout
+
+
+def test_doctor_reports_redis_version_memory_and_a_risky_eviction_policy(tmp_path: Path) -> None:
+    args = ("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
+    with running_redis(password=PASSWORD, args=args) as server:
+        result = doctor(tmp_path, "--json", REDIS_URL=server.url)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["backend"] == "redis"
+    assert report["usable"] is True
+    assert report["server"]["maxMemoryPolicy"] == "allkeys-lru"
+    assert report["server"]["version"].count(".") == 2
+    warnings = " ".join(report["warnings"])
+    assert "evicts any key" in warnings
+    assert "more results fit" in warnings
+    assert PASSWORD not in result.stdout + result.stderr
+    assert "redis_client_connected" in result.stderr
+
+
+def test_doctor_exits_1_with_the_reason_when_redis_is_unreachable(tmp_path: Path) -> None:
+    url = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
+    result = doctor(tmp_path, KV_URL=url)
+    assert result.returncode == 1
+    assert "UNUSABLE" in result.stdout
+    assert "unreachable" in result.stdout
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_doctor_exits_1_on_a_bad_setting_naming_it(tmp_path: Path) -> None:
+    result = doctor(tmp_path, PARLEY_TTL_SECONDS="forever")
+    assert result.returncode == 1
+    assert "PARLEY_TTL_SECONDS" in result.stderr
+    assert "Traceback" not in result.stderr

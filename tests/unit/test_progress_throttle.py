@@ -1,0 +1,51 @@
+"""At most one progress write per interval; first, stage changes and 100 % always."""
+
+from __future__ import annotations
+
+from parley.jobs import ProgressThrottle
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_first_report_is_always_written() -> None:
+    assert ProgressThrottle(1.0, Clock()).due("parse", 0)
+
+
+def test_reports_within_the_interval_are_held_back() -> None:
+    clock = Clock()
+    throttle = ProgressThrottle(1.0, clock)
+    throttle.due("parse", 0)
+    clock.now = 0.5
+    assert not throttle.due("parse", 10)
+    clock.now = 1.0
+    assert throttle.due("parse", 20)
+
+
+def test_a_stage_change_is_written_at_once() -> None:
+    clock = Clock()
+    throttle = ProgressThrottle(1.0, clock)
+    throttle.due("parse", 10)
+    assert throttle.due("analyse", 11)
+
+
+def test_the_last_report_is_written_at_once() -> None:
+    clock = Clock()
+    throttle = ProgressThrottle(1.0, clock)
+    throttle.due("analyse", 10)
+    assert throttle.due("analyse", 100)
+
+
+def test_ten_thousand_reports_in_two_seconds_make_a_bounded_number_of_writes() -> None:
+    clock = Clock()
+    throttle = ProgressThrottle(0.5, clock)
+    writes = 0
+    for i in range(10_000):
+        clock.now = i * 0.0002
+        writes += throttle.due("analyse", i / 100)
+    assert writes == 4  # t = 0, 0.5, 1.0, 1.5

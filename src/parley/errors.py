@@ -19,6 +19,8 @@ This module imports nothing from parley, so every layer may raise these.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ConfigError",
     "InputError",
@@ -69,6 +71,16 @@ class ParseError(InputError):
         self.record = record
         self.detail = message
 
+    def __reduce__(self) -> tuple[Any, ...]:  # survives a process pool's pickling
+        return (
+            _rebuild,
+            (
+                ParseError,
+                (self.detail,),
+                {"format": self.format, "line": self.line, "record": self.record},
+            ),
+        )
+
 
 class UnknownFormatError(InputError):
     """No known format matches the input."""
@@ -77,6 +89,9 @@ class UnknownFormatError(InputError):
         super().__init__(message)
         self.tried = tried
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (UnknownFormatError, self.args, {"tried": self.tried}))
+
 
 class InputTooLargeError(ParleyError):
     """The input is over a configured size limit."""
@@ -84,6 +99,9 @@ class InputTooLargeError(ParleyError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (InputTooLargeError, self.args, {"limit": self.limit}))
 
 
 class JobNotFoundError(ParleyError, LookupError):
@@ -108,3 +126,7 @@ class StoreFullError(StoreError):
 
 class StoredValueError(StoreError):
     """A stored value cannot be decoded (an unknown format marker or corrupt data)."""
+
+
+def _rebuild(cls: type[ParleyError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> ParleyError:
+    return cls(*args, **kwargs)

@@ -17,3 +17,18 @@ def test_all_lists_every_public_name_defined_at_top_level() -> None:
         if not name.startswith("_") and getattr(value, "__module__", "").startswith("parley")
     }
     assert public <= set(parley.__all__)
+
+
+def test_errors_with_details_survive_pickling_across_processes() -> None:
+    import pickle
+
+    errors = [
+        parley.ParseError("bad date", format="whatsapp", line=7),
+        parley.UnknownFormatError("no format matches", tried=("whatsapp", "telegram")),
+        parley.InputTooLargeError("too big", limit=10),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert vars(copy) == vars(error)

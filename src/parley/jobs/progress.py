@@ -7,6 +7,7 @@ the last (100 %), which always do, so a poller never misses a stage or the end.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -51,22 +52,28 @@ class ProgressReporter:
         self.latest: Progress | None = None
         self._pending: tuple[str, float, str] | None = None
         self.writes = 0
+        # A heartbeat rewrites the latest progress; it must not interleave with a report,
+        # or it could put an older stage back over a newer one.
+        self._lock = asyncio.Lock()
 
     async def report(self, stage: str, percent: float, message: str = "") -> None:
-        if self.throttle.due(stage, percent):
+        if not self.throttle.due(stage, percent):
+            self._pending = (stage, percent, message)
+            return
+        async with self._lock:
             self.latest = await self.store.report_progress(self.job, stage, percent, message)
             self._pending = None
             self.writes += 1
-        else:
-            self._pending = (stage, percent, message)
 
     async def flush(self) -> None:
         """Write a report the throttle held back, if any."""
         if self._pending is not None:
             stage, percent, message = self._pending
             self._pending = None
-            self.latest = await self.store.report_progress(self.job, stage, percent, message)
-            self.writes += 1
+            async with self._lock:
+                self.latest = await self.store.report_progress(self.job, stage, percent, message)
+                self.writes += 1
 
     async def heartbeat(self) -> None:
-        self.job = await self.store.heartbeat(self.job, self.latest)
+        async with self._lock:
+            self.job = await self.store.heartbeat(self.job, self.latest)

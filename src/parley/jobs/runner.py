@@ -1,0 +1,240 @@
+"""Running a job: one code path, whatever drives it (a background task, a request, a worker).
+
+The process that owns a job writes its progress, heartbeat and result; the work itself
+only calls its progress callback. The work runs off the event loop — in a thread
+(serverless: no /dev/shm, so no process pools) or in a process pool (a long-lived server:
+CPU-bound work in a thread would stall every poll this worker answers) — and its progress
+is relayed back to the loop, throttled, and written by the owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from parley.errors import InputError, InputTooLargeError, JobConflictError, StoreError
+from parley.jobs.models import Job
+from parley.jobs.progress import ProgressReporter
+from parley.jobs.store import JobStore
+from parley.log import get_logger
+
+__all__ = [
+    "Execution",
+    "JobRunner",
+    "ProcessExecution",
+    "ProgressHook",
+    "ThreadExecution",
+    "Work",
+]
+
+log = get_logger("parley.runner")
+
+Progress = Callable[[str, float, str], None]
+# The work: called with a progress callback (stage, percent, message), returns a
+# JSON-ready result. For a process pool it must be picklable (a top-level function or a
+# functools.partial of one).
+Work = Callable[[Progress], Any]
+# Called on the event loop for every progress report that reaches the owner.
+ProgressHook = Callable[[str, float, str], None]
+
+# The worker side sends at most one report per this interval (stage changes and 100 %
+# always): the callback stays cheap for the work however often it is called, and the
+# relay carries ~20 messages a second at most.
+_SEND_INTERVAL = 0.05
+
+
+class _Sender:
+    """The work's progress callback: drops reports that come too soon after the last."""
+
+    def __init__(self, send: Callable[[str, float, str], object]) -> None:
+        self._send = send
+        self._last = 0.0
+        self._stage = ""
+
+    def __call__(self, stage: str, percent: float, message: str = "") -> None:
+        now = time.monotonic()
+        if stage != self._stage or percent >= 100 or now - self._last >= _SEND_INTERVAL:
+            self._last = now
+            self._stage = stage
+            self._send(stage, percent, message)
+
+
+class Execution(Protocol):
+    """Where work runs. `run` calls `on_progress` on the event loop's thread."""
+
+    async def run(self, job_id: str, work: Work, on_progress: Progress) -> Any: ...
+
+    def shutdown(self) -> None: ...
+
+
+class ThreadExecution:
+    """Runs work in a thread pool of this process (serverless functions, tests)."""
+
+    def __init__(self, max_workers: int = 2) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, "parley-work")
+
+    async def run(self, job_id: str, work: Work, on_progress: Progress) -> Any:
+        loop = asyncio.get_running_loop()
+        sender = _Sender(lambda *report: loop.call_soon_threadsafe(on_progress, *report))
+        return await loop.run_in_executor(self._pool, work, sender)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# -- the process pool ------------------------------------------------------------------
+
+_worker_queue: Any = None  # set in each pool process by _init_worker
+
+
+def _init_worker(progress_queue: Any) -> None:
+    global _worker_queue  # noqa: PLW0603 - one queue per pool process, set once
+    _worker_queue = progress_queue
+
+
+def _run_in_worker(job_id: str, work: Work) -> Any:
+    sender = _Sender(lambda *report: _worker_queue.put((job_id, *report)))
+    return work(sender)
+
+
+class ProcessExecution:
+    """Runs work in a pool of processes; their progress comes back over one queue, which
+    a relay thread hands to the event loop of the job's owner."""
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        # spawn: forking a process that runs an event loop and threads is unsafe.
+        ctx = multiprocessing.get_context("spawn")
+        self._queue = ctx.Queue()
+        workers = max_workers or max(1, min(2, os.cpu_count() or 1))
+        self._workers = workers
+        self._pool = concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(self._queue,)
+        )
+        self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, Progress]] = {}
+        self._lock = threading.Lock()
+        self._relay = threading.Thread(target=self._relay_loop, name="parley-relay", daemon=True)
+        self._relay.start()
+
+    def _relay_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            job_id, *report = item
+            with self._lock:
+                listener = self._listeners.get(job_id)
+            if listener is not None:
+                loop, on_progress = listener
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(on_progress, *report)
+
+    async def run(self, job_id: str, work: Work, on_progress: Progress) -> Any:
+        with self._lock:
+            self._listeners[job_id] = (asyncio.get_running_loop(), on_progress)
+        try:
+            future = self._pool.submit(_run_in_worker, job_id, work)
+            return await asyncio.wrap_future(future)
+        finally:
+            with self._lock:
+                self._listeners.pop(job_id, None)
+
+    def warm_up(self) -> None:
+        """Start the pool's processes now, not on the first analysis."""
+        for future in [self._pool.submit(os.getpid) for _ in range(self._workers)]:
+            future.result()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(ValueError, OSError):
+            self._queue.put(None)
+
+
+# -- the runner ----------------------------------------------------------------------------
+
+
+class JobRunner:
+    """Owns jobs while they run: starts them, relays throttled progress, sends heartbeats,
+    and records the outcome (result, or an error with a code)."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        execution: Execution,
+        *,
+        heartbeat_seconds: float = 5.0,
+        progress_interval: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.execution = execution
+        self.heartbeat_seconds = heartbeat_seconds
+        self.progress_interval = progress_interval
+
+    async def run(self, job_id: str, work: Work, hook: ProgressHook | None = None) -> Job:
+        """Run the job to its end and return it, completed or failed. Raises StoreError
+        when the store fails (the job then reads as worker_lost after the stale limit),
+        and JobConflictError when another owner holds the job."""
+        job = await self.store.start(job_id)
+        reporter = ProgressReporter(self.store, job, self.progress_interval)
+        reports: asyncio.Queue[tuple[str, float, str] | None] = asyncio.Queue()
+
+        def on_progress(stage: str, percent: float, message: str) -> None:
+            reports.put_nowait((stage, percent, message))
+            if hook is not None:
+                hook(stage, percent, message)
+
+        writer = asyncio.create_task(self._write_progress(reporter, reports))
+        beater = asyncio.create_task(self._heartbeat(reporter))
+        try:
+            result = await self.execution.run(job.job_id, work, on_progress)
+        except InputError as exc:
+            return await self._fail(reporter, job, "input_error", exc)
+        except Exception as exc:
+            log.exception("job_work_crashed", jobId=job.job_id)
+            return await self._fail(reporter, job, "analysis_error", exc)
+        finally:
+            beater.cancel()
+            reports.put_nowait(None)
+            await writer
+            with contextlib.suppress(asyncio.CancelledError):
+                await beater
+        try:
+            return await self.store.complete(reporter.job, result)
+        except InputTooLargeError as exc:
+            return await self._fail(reporter, job, "result_too_large", exc)
+
+    async def _fail(self, reporter: ProgressReporter, job: Job, code: str, exc: Exception) -> Job:
+        message = str(exc) or type(exc).__name__
+        if code == "analysis_error":
+            message = f"the analysis failed: {message}"
+        return await self.store.fail(reporter.job, code, message)
+
+    async def _write_progress(
+        self,
+        reporter: ProgressReporter,
+        reports: asyncio.Queue[tuple[str, float, str] | None],
+    ) -> None:
+        while (item := await reports.get()) is not None:
+            try:
+                await reporter.report(*item)
+            except StoreError as exc:  # the result write will tell; keep draining
+                log.warning("progress_write_failed", jobId=reporter.job.job_id, error=str(exc))
+        with contextlib.suppress(StoreError):
+            await reporter.flush()
+
+    async def _heartbeat(self, reporter: ProgressReporter) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                await reporter.heartbeat()
+            except StoreError as exc:
+                log.warning("heartbeat_failed", jobId=reporter.job.job_id, error=str(exc))
+            except JobConflictError:
+                log.warning("job_taken_over", jobId=reporter.job.job_id)
+                return

@@ -1,0 +1,33 @@
+"""Top-level work functions: picklable, so process pools can run them in tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from parley.errors import ParseError
+
+Progress = Callable[[str, float, str], None]
+
+
+def count_to(n: int, progress: Progress) -> dict[str, int]:
+    for i in range(n):
+        progress("counting", 100 * i / n, f"{i} of {n}")
+    progress("counting", 100, "done")
+    return {"counted": n}
+
+
+def slow(seconds: float, progress: Progress) -> dict[str, float]:
+    progress("sleeping", 0, "")
+    time.sleep(seconds)
+    progress("sleeping", 100, "")
+    return {"slept": seconds}
+
+
+def bad_input(progress: Progress) -> None:
+    progress("parsing", 0, "")
+    raise ParseError("not a message", format="whatsapp", line=3)
+
+
+def crash(progress: Progress) -> None:
+    raise RuntimeError("boom")

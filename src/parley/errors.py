@@ -41,6 +41,10 @@ __all__ = [
 class ParleyError(Exception):
     """The root of parley's errors. `str(error)` is a sentence meant for the user."""
 
+    def details(self) -> dict[str, Any]:
+        """Machine-readable facts about the error (format, line, limit...), for APIs."""
+        return {}
+
 
 class ConfigError(ParleyError):
     """A setting has a value parley cannot use."""
@@ -71,6 +75,10 @@ class ParseError(InputError):
         self.record = record
         self.detail = message
 
+    def details(self) -> dict[str, Any]:
+        found = {"format": self.format, "line": self.line, "record": self.record}
+        return {key: value for key, value in found.items() if value is not None}
+
     def __reduce__(self) -> tuple[Any, ...]:  # survives a process pool's pickling
         return (
             _rebuild,
@@ -89,6 +97,9 @@ class UnknownFormatError(InputError):
         super().__init__(message)
         self.tried = tried
 
+    def details(self) -> dict[str, Any]:
+        return {"tried": list(self.tried)} if self.tried else {}
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (UnknownFormatError, self.args, {"tried": self.tried}))
 
@@ -99,6 +110,9 @@ class InputTooLargeError(ParleyError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+    def details(self) -> dict[str, Any]:
+        return {"limit": self.limit}
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (InputTooLargeError, self.args, {"limit": self.limit}))

@@ -76,6 +76,7 @@ async def test_input_errors_fail_the_job_with_code_input_error(
     assert failed.error.code == "input_error"
     assert "whatsapp" in failed.error.message
     assert "line 3" in failed.error.message
+    assert failed.error.details == {"format": "whatsapp", "line": 3}
 
 
 async def test_a_crash_in_the_work_fails_the_job_with_code_analysis_error(

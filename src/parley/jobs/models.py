@@ -42,11 +42,19 @@ class JobStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class JobError:
-    code: str  # stable, machine-readable: worker_lost, parse_error, analysis_error, ...
+    code: str  # stable, machine-readable: worker_lost, input_error, analysis_error, ...
     message: str  # a sentence for the user
+    details: dict[str, Any] | None = None  # e.g. the format and line where the input broke
 
-    def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            out["details"] = self.details
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobError:
+        return cls(data["code"], data["message"], data.get("details"))
 
 
 def _lost(stale_seconds: float) -> JobError:
@@ -116,7 +124,7 @@ class Job:
             finished_at=_dt(data.get("finishedAt")),
             heartbeat_at=_dt(data.get("heartbeatAt")),
             attempts=int(data.get("attempts", 0)),
-            error=JobError(error["code"], error["message"]) if error else None,
+            error=JobError.from_json(error) if error else None,
             result_bytes=data.get("resultBytes"),
         )
 
@@ -164,5 +172,5 @@ class Progress:
             percent=float(data.get("percent", 0)),
             message=data.get("message", ""),
             updated_at=updated,
-            error=JobError(error["code"], error["message"]) if error else None,
+            error=JobError.from_json(error) if error else None,
         )

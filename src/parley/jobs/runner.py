@@ -19,7 +19,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from parley.errors import InputError, InputTooLargeError, JobConflictError, StoreError
+from parley.errors import (
+    InputError,
+    InputTooLargeError,
+    JobConflictError,
+    ParleyError,
+    StoreError,
+)
 from parley.jobs.models import Job
 from parley.jobs.progress import ProgressReporter
 from parley.jobs.store import JobStore
@@ -213,7 +219,8 @@ class JobRunner:
         message = str(exc) or type(exc).__name__
         if code == "analysis_error":
             message = f"the analysis failed: {message}"
-        return await self.store.fail(reporter.job, code, message)
+        details = exc.details() if isinstance(exc, ParleyError) else None
+        return await self.store.fail(reporter.job, code, message, details)
 
     async def _write_progress(
         self,

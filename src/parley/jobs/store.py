@@ -293,11 +293,13 @@ class JobStore:
         self._log("job_completed", done, resultBytes=len(data))
         return done
 
-    async def fail(self, job: Job, code: str, message: str) -> Job:
+    async def fail(
+        self, job: Job, code: str, message: str, details: dict[str, Any] | None = None
+    ) -> Job:
         """Mark the job failed with a machine code and a sentence for the user. A job that
         was never started (queued) may be failed too, e.g. when its input is rejected."""
         now = self._clock()
-        error = JobError(code, message)
+        error = JobError(code, message, details or None)
 
         def change(current: Job) -> Job:
             if current.status is not JobStatus.QUEUED:

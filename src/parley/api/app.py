@@ -1,0 +1,73 @@
+"""The ASGI application: `create_app(settings)` for tests and servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from parley import __version__
+from parley.api.errors import install_error_handlers
+from parley.api.routes import router
+from parley.api.service import Service
+from parley.settings import Settings, load_settings
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Analyse conversations as background jobs. Start one with
+`POST /api/analyze`, poll `GET /api/progress/{conversationId}`, fetch
+`GET /api/jobs/{jobId}/result`: any worker answers any of them, because the job, its
+progress and its result live in the shared store (Redis when REDIS_URL is set)."""
+
+
+class _ServiceHolder:
+    """Creates the worker's Service inside the running loop, once per loop.
+
+    Servers start it in the lifespan, so a bad REDIS_URL stops start-up with the reason.
+    Serverless runtimes may skip the lifespan, or run invocations in new event loops;
+    there it starts on first use, and again if the loop changed (connections belong to
+    the loop that made them)."""
+
+    def __init__(self, settings: Settings | None) -> None:
+        self._settings = settings
+        self._service: Service | None = None
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    async def get(self) -> Service:
+        loop = asyncio.get_running_loop()
+        service = self._service
+        if service is not None and service.loop is loop:
+            return service
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        async with self._lock:
+            if self._service is None or self._service.loop is not loop:
+                self._service = await Service.start(self._settings or load_settings())
+            return self._service
+
+    async def close(self) -> None:
+        if self._service is not None:
+            await self._service.close()
+            self._service = None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The parley app. `settings` default to the environment, read on start-up."""
+    holder = _ServiceHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await holder.get()
+        try:
+            yield
+        finally:
+            await holder.close()
+
+    app = FastAPI(title="parley", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.get_service = holder.get
+    install_error_handlers(app)
+    app.include_router(router)
+    return app

@@ -1,0 +1,64 @@
+"""One HTTP status per kind of error, and a body that says what and where."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from parley.errors import (
+    ConfigError,
+    InputError,
+    InputTooLargeError,
+    InvalidIdError,
+    JobConflictError,
+    JobNotFoundError,
+    ParleyError,
+    StoreFullError,
+    StoreUnavailableError,
+)
+from parley.log import get_logger
+
+__all__ = ["error_response", "install_error_handlers", "status_for"]
+
+log = get_logger("parley.api")
+
+_STATUS: tuple[tuple[type[ParleyError], int, str], ...] = (
+    (InvalidIdError, 400, "invalid_id"),
+    (InputError, 400, "input_error"),
+    (InputTooLargeError, 413, "too_large"),
+    (JobNotFoundError, 404, "not_found"),
+    (JobConflictError, 409, "conflict"),
+    (StoreUnavailableError, 503, "store_unavailable"),
+    (StoreFullError, 507, "store_full"),
+    (ConfigError, 503, "misconfigured"),
+)
+
+
+def status_for(exc: ParleyError) -> tuple[int, str]:
+    for kind, status, code in _STATUS:
+        if isinstance(exc, kind):
+            return status, code
+    return 500, "internal_error"
+
+
+def error_response(exc: ParleyError) -> JSONResponse:
+    status, code = status_for(exc)
+    body: dict[str, object] = {"error": str(exc), "code": code, "hasResult": False}
+    if details := exc.details():
+        body["details"] = details
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ParleyError)
+    status, code = status_for(exc)
+    if status >= 500:
+        log.warning(
+            "request_failed", path=request.url.path, status=status, code=code, error=str(exc)
+        )
+    return error_response(exc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ParleyError, _handle)

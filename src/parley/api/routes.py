@@ -1,0 +1,282 @@
+"""The endpoints. Every read goes to the shared store, so any worker can answer any request."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from parley import __version__
+from parley.api.errors import error_response
+from parley.api.schemas import (
+    ID_PATTERN,
+    AnalyzeRequest,
+    AnalyzeResponse,
+    ErrorBody,
+    HealthResponse,
+    JobResponse,
+    ProgressResponse,
+    ResultResponse,
+)
+from parley.api.service import Service
+from parley.api.upload import read_upload
+from parley.api.work import STAGE_PARSING, analyze_upload
+from parley.errors import JobNotFoundError, StoreUnavailableError
+from parley.jobs import Job, JobStatus, Progress
+from parley.jobs.stats import collect_stats
+from parley.settings import ExecutionMode
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api")
+
+ConversationId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]
+JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+
+# How long a background POST waits for its input to be parsed, to answer 400 for a
+# malformed file rather than 202 for a job that will fail. Parsing 250k messages takes
+# about two seconds; past this, the POST answers 202 and the job reports any error.
+_ACCEPT_WAIT_SECONDS = 20.0
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Bad input: says what and where"},
+    404: {"model": ErrorBody, "description": "Unknown or expired (hasResult false)"},
+    503: {"model": ErrorBody, "description": "The store is unreachable"},
+    507: {"model": ErrorBody, "description": "The store is full"},
+}
+
+
+async def service(request: Request) -> Service:
+    """The worker's service, created on first use inside this event loop."""
+    get: Any = request.app.state.get_service
+    return await get()  # type: ignore[no-any-return]
+
+
+Svc = Annotated[Service, Depends(service)]
+
+
+def _links(job: Job) -> dict[str, str]:
+    return {
+        "progress": f"/api/progress/{job.conversation_id}",
+        "job": f"/api/jobs/{job.job_id}",
+        "result": f"/api/jobs/{job.job_id}/result",
+        "conversation": f"/api/conversations/{job.conversation_id}",
+    }
+
+
+def _progress_body(conversation_id: str, progress: Progress) -> dict[str, Any]:
+    return {"conversationId": conversation_id, **progress.to_json()}
+
+
+def _not_found(what: str) -> JobNotFoundError:
+    return JobNotFoundError(f"{what} is unknown or has expired (results live 1 hour)")
+
+
+def _analyze_body(job: Job, deduplicated: bool, result: Any = None) -> dict[str, Any]:
+    return {
+        "jobId": job.job_id,
+        "conversationId": job.conversation_id,
+        "status": job.status.value,
+        "deduplicated": deduplicated,
+        "links": _links(job),
+        "hasResult": result is not None,
+        "result": result,
+        "error": job.error.to_json() if job.error else None,
+    }
+
+
+def _input_failure(job: Job) -> JSONResponse | None:
+    """The 400 for a job whose input was rejected, naming the format and line."""
+    if job.status is JobStatus.FAILED and job.error and job.error.code == "input_error":
+        body = {
+            "error": job.error.message,
+            "code": "input_error",
+            "hasResult": False,
+            "details": job.error.details,
+            "jobId": job.job_id,
+            "conversationId": job.conversation_id,
+        }
+        return JSONResponse(body, status_code=400)
+    return None
+
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": AnalyzeRequest.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "format": {"type": "string"},
+                        "conversationId": {"type": "string", "pattern": ID_PATTERN},
+                        "force": {"type": "boolean"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/analyze",
+    status_code=202,
+    response_model=AnalyzeResponse,
+    responses={200: {"model": AnalyzeResponse}, 413: {"model": ErrorBody}, **_ERRORS},
+    openapi_extra=_BODY_DOC,
+)
+async def analyze(
+    request: Request,
+    svc: Svc,
+    wait: Annotated[bool, Query(description="Run to the end inside this request")] = False,
+) -> JSONResponse:
+    """Start analysing a conversation, or return the job that already has it.
+
+    202 with the new job; 200 with `deduplicated: true` when the conversation already has
+    a live or completed job (unless `force`). Inline (`?wait=true`, or on a serverless
+    host) the response carries the result."""
+    upload = await read_upload(request, svc.settings.max_upload_bytes)
+    job, created = await svc.store.create_or_get(upload.conversation_id, force=upload.force)
+    if not created:
+        result = await svc.store.get_result(job.job_id) if wait else None
+        return JSONResponse(_analyze_body(job, True, result), status_code=200)
+
+    work = functools.partial(analyze_upload, upload.data, upload.filename, upload.format)
+    if wait or svc.mode is ExecutionMode.INLINE:
+        done = await svc.runner.run(job.job_id, work)
+        if (rejected := _input_failure(done)) is not None:
+            return rejected
+        result = await svc.store.get_result(done.job_id)
+        return JSONResponse(_analyze_body(done, False, result), status_code=200)
+
+    accepted = asyncio.Event()
+
+    def hook(stage: str, percent: float, message: str) -> None:
+        if stage != STAGE_PARSING:
+            accepted.set()
+
+    task = svc.spawn(svc.runner.run(job.job_id, work, hook))
+    waiter = asyncio.ensure_future(accepted.wait())
+    await asyncio.wait({task, waiter}, timeout=_ACCEPT_WAIT_SECONDS, return_when="FIRST_COMPLETED")
+    waiter.cancel()
+    if task.done() and not task.cancelled() and task.exception() is None:
+        finished = task.result()
+        assert isinstance(finished, Job)
+        if (rejected := _input_failure(finished)) is not None:
+            return rejected
+        job = finished
+    return JSONResponse(_analyze_body(job, False), status_code=202)
+
+
+@router.get(
+    "/progress/{conversationId}",
+    response_model=ProgressResponse,
+    responses=_ERRORS,
+)
+async def progress(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
+    """The conversation's latest progress: one store read."""
+    found = await svc.store.get_progress(conversationId)
+    if found is None:
+        raise _not_found(f"conversation {conversationId}")
+    return _progress_body(conversationId, found)
+
+
+async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
+    progress = await svc.store.get_progress(job.conversation_id)
+    return {
+        **job.to_json(),
+        "hasResult": job.status is JobStatus.COMPLETED,
+        "progress": (
+            _progress_body(job.conversation_id, progress)
+            if progress is not None and progress.job_id == job.job_id
+            else None
+        ),
+        "links": _links(job),
+    }
+
+
+@router.get("/jobs/{jobId}", response_model=JobResponse, responses=_ERRORS)
+async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
+    """The job, whether its result is ready, and its progress."""
+    job = await svc.store.get_job(jobId)
+    if job is None:
+        raise _not_found(f"job {jobId}")
+    return await _job_body(svc, job)
+
+
+@router.get(
+    "/jobs/{jobId}/result",
+    response_model=ResultResponse,
+    responses={202: {"model": ResultResponse, "description": "Still running"}, **_ERRORS},
+)
+async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
+    """200 with the result; 202 while the job runs; the error (with its code) when it
+    failed; 404 when unknown or expired."""
+    job = await svc.store.get_job(jobId)
+    if job is None:
+        raise _not_found(f"job {jobId}")
+    body: dict[str, Any] = {"jobId": job.job_id, "hasResult": False, "status": job.status.value}
+    if job.status is JobStatus.COMPLETED:
+        result = await svc.store.get_result(jobId)
+        if result is None:
+            return error_response(_not_found(f"the result of job {jobId}"))
+        return JSONResponse({**body, "hasResult": True, "result": result})
+    if job.status is JobStatus.FAILED:
+        assert job.error is not None
+        return JSONResponse({**body, "error": job.error.to_json()})
+    return JSONResponse(body, status_code=202)
+
+
+@router.get("/conversations/{conversationId}", response_model=JobResponse, responses=_ERRORS)
+async def get_conversation(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
+    """The conversation's current job, through its index."""
+    job = await svc.store.find_job(conversationId)
+    if job is None:
+        raise _not_found(f"conversation {conversationId}")
+    return await _job_body(svc, job)
+
+
+@router.delete("/conversations/{conversationId}", responses=_ERRORS)
+async def delete_conversation(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
+    """Erase the conversation's progress, index, job and result now."""
+    deleted = await svc.store.erase(conversationId)
+    return {"conversationId": conversationId, "deletedKeys": deleted}
+
+
+@router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+async def health(svc: Svc) -> JSONResponse:
+    """Whether this worker can reach the store, and how fast."""
+    body: dict[str, Any] = {
+        "status": "ok",
+        "usingKv": svc.kv.shared,
+        "backend": svc.kv.backend,
+        "instance": svc.instance,
+        "mode": svc.mode.value,
+        "version": __version__,
+    }
+    try:
+        body["latencyMs"] = round(await svc.kv.ping() * 1000, 3)
+    except StoreUnavailableError as exc:
+        return JSONResponse({**body, "status": "unavailable", "error": str(exc)}, 503)
+    return JSONResponse(body)
+
+
+@router.get("/stats", responses=_ERRORS)
+async def stats(svc: Svc) -> dict[str, Any]:
+    """The store's memory and limit, keys and bytes per key family, how many more results
+    fit, and commands processed: what the hosting dashboard shows, from inside."""
+    collected = await collect_stats(svc.kv, svc.store.keys)
+    return {**collected.to_json(), "instance": svc.instance}
+
+
+@router.get("/live")
+async def live() -> dict[str, str]:
+    """Liveness without I/O: the process answers."""
+    return {"status": "ok"}

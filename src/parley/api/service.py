@@ -1,0 +1,102 @@
+"""Everything one worker process needs to answer requests: the store, the runner and the
+execution mode. Created inside the running event loop, on start-up or on first use."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from parley.errors import ConfigError
+from parley.jobs import JobStore, StoreConfig
+from parley.jobs.runner import Execution, JobRunner, ProcessExecution, ThreadExecution
+from parley.kv import KV, open_kv
+from parley.log import get_logger
+from parley.settings import ExecutionMode, Settings
+
+__all__ = ["Service", "default_mode"]
+
+log = get_logger("parley.api")
+
+T = TypeVar("T")
+
+# Environment variables that say "this is a serverless function": Vercel, and the AWS
+# Lambda runtime under it. There a request's process may be frozen after its response,
+# so work must finish inside the request (inline), in a thread (no /dev/shm).
+_SERVERLESS_MARKERS = ("VERCEL", "AWS_LAMBDA_FUNCTION_NAME")
+
+
+def default_mode(settings: Settings) -> ExecutionMode:
+    if settings.execution_mode is not None:
+        return settings.execution_mode
+    if any(os.environ.get(name) for name in _SERVERLESS_MARKERS):
+        return ExecutionMode.INLINE
+    return ExecutionMode.BACKGROUND
+
+
+def _workers_from_environment() -> int:
+    # uvicorn and gunicorn read WEB_CONCURRENCY for their worker count.
+    try:
+        return int(os.environ.get("WEB_CONCURRENCY", "1"))
+    except ValueError:
+        return 1
+
+
+@dataclass
+class Service:
+    settings: Settings
+    kv: KV
+    store: JobStore
+    runner: JobRunner
+    mode: ExecutionMode
+    instance: str
+    loop: asyncio.AbstractEventLoop
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Service:
+        if settings.redis_url is None and _workers_from_environment() > 1:
+            raise ConfigError(
+                "the in-process store serves one process, but WEB_CONCURRENCY asks for "
+                "several workers: they would not see each other's jobs. Set REDIS_URL."
+            )
+        mode = default_mode(settings)
+        kv = await open_kv(settings)
+        store = JobStore(kv, StoreConfig.from_settings(settings))
+        # Background: CPU-bound analysis in a thread would stall every poll this worker
+        # answers, so it runs in processes. Inline (serverless): no /dev/shm, so threads.
+        execution: Execution = (
+            ProcessExecution() if mode is ExecutionMode.BACKGROUND else ThreadExecution()
+        )
+        runner = JobRunner(
+            store,
+            execution,
+            heartbeat_seconds=settings.heartbeat_seconds,
+            progress_interval=settings.progress_interval_seconds,
+        )
+        instance = f"{socket.gethostname()}:{os.getpid()}"
+        log.info(
+            "service_started",
+            usingKv=kv.shared,
+            backend=kv.backend,
+            mode=mode.value,
+            instance=instance,
+        )
+        return cls(settings, kv, store, runner, mode, instance, asyncio.get_running_loop())
+
+    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Run a coroutine in the background, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.runner.execution.shutdown()
+        await self.kv.aclose()

@@ -1,0 +1,128 @@
+"""Reading an analysis request: JSON or a multipart upload, refused with 413 as soon as it
+passes the size limit, before the rest of the body is read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+from fastapi import Request
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from parley.api.schemas import AnalyzeRequest
+from parley.errors import InputError, InputTooLargeError
+from parley.jobs import validate_conversation_id
+
+__all__ = ["Upload", "read_upload"]
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    data: bytes
+    filename: str | None
+    format: str | None
+    conversation_id: str
+    force: bool
+
+
+def _too_large(limit: int) -> InputTooLargeError:
+    return InputTooLargeError(
+        f"the request is larger than the limit of {limit} bytes (PARLEY_MAX_UPLOAD_BYTES)",
+        limit=limit,
+    )
+
+
+async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise _too_large(limit)
+        yield chunk
+
+
+def derive_conversation_id(data: bytes, format: str | None) -> str:
+    """The same content (and format) gives the same id, so a repeated upload within the
+    TTL finds the job that already ran."""
+    digest = hashlib.sha256((format or "").encode() + b"\0" + data).hexdigest()
+    return f"c-{digest[:32]}"
+
+
+def _upload(
+    data: bytes, filename: str | None, format: str | None, conversation_id: str | None, force: bool
+) -> Upload:
+    if not data.strip():
+        raise InputError("the conversation is empty")
+    if conversation_id:
+        validate_conversation_id(conversation_id)
+    return Upload(
+        data,
+        filename,
+        format or None,
+        conversation_id or derive_conversation_id(data, format),
+        force,
+    )
+
+
+async def _read_json(request: Request, limit: int) -> Upload:
+    body = b"".join([chunk async for chunk in _limited(request, limit)])
+    try:
+        parsed = AnalyzeRequest.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InputError(f"invalid request body at {where}: {first['msg']}") from None
+    if (parsed.content is None) == (parsed.messages is None):
+        raise InputError('send exactly one of "content" (the file text) and "messages" (a list)')
+    fmt: str | None
+    if parsed.messages is not None:
+        data = json.dumps(parsed.messages, ensure_ascii=False).encode()
+        fmt = parsed.format or "messages"
+    else:
+        assert parsed.content is not None
+        data, fmt = parsed.content.encode(), parsed.format
+    return _upload(data, parsed.filename, fmt, parsed.conversationId, parsed.force)
+
+
+async def _read_multipart(request: Request, limit: int) -> Upload:
+    parser = MultiPartParser(
+        request.headers, _limited(request, limit), max_files=1, max_fields=8, max_part_size=1024
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise InputError(f"invalid multipart upload: {exc.message}") from None
+    try:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise InputError('a multipart upload needs the conversation in a field named "file"')
+        data = await file.read()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        return _upload(
+            data,
+            file.filename,
+            fields.get("format") or None,
+            fields.get("conversationId") or None,
+            fields.get("force", "").lower() in ("1", "true", "yes", "on"),
+        )
+    finally:
+        await form.close()
+
+
+async def read_upload(request: Request, limit: int) -> Upload:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        return await _read_multipart(request, limit)
+    if content_type in ("application/json", ""):
+        return await _read_json(request, limit)
+    raise InputError(
+        f"unsupported content type {content_type!r}: send application/json or "
+        "multipart/form-data with a file field"
+    )

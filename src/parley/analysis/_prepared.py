@@ -44,6 +44,7 @@ class Prepared:
     turn_speaker: list[int]
     turn_first: list[int]  # index of the turn's first message
     turn_last: list[int]  # index of the turn's last message
+    turn_size: list[int]  # the turn's messages (system lines inside it not counted)
 
     @property
     def n(self) -> int:
@@ -115,6 +116,7 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
     turn_speaker: list[int] = []
     turn_first: list[int] = []
     turn_last: list[int] = []
+    turn_size: list[int] = []
     prev = NO_SPEAKER
     for i, s in enumerate(speaker):
         if s == NO_SPEAKER:
@@ -123,9 +125,11 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
             turn_speaker.append(s)
             turn_first.append(i)
             turn_last.append(i)
+            turn_size.append(1)
             prev = s
         else:
             turn_last[-1] = i
+            turn_size[-1] += 1
     return Prepared(
         speakers=speakers,
         speaker=speaker,
@@ -141,4 +145,5 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
         turn_speaker=turn_speaker,
         turn_first=turn_first,
         turn_last=turn_last,
+        turn_size=turn_size,
     )

@@ -33,8 +33,8 @@ _CHAT_STOP = """
 ok okay yeah yes yep yup nope lol haha hahaha hah hmm oh ah im ive id ill youre dont
 doesnt didnt cant wont isnt arent wasnt thats theres whats u ur http https www com
 """
-# letters (any script) in runs of two or more, with inner apostrophes: "don't", "l'été"
-_WORD = re.compile(r"[^\W\d_]{2,}(?:['\u2019][^\W\d_]+)*")
+# letters (any script) in runs of two or more, with apostrophes inside: "don't", "l'été"
+_WORD = re.compile(r"(?:[^\W\d_]['\u2019])?[^\W\d_]{2,}(?:['\u2019][^\W\d_]+)*")
 
 
 @cache

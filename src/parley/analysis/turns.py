@@ -91,6 +91,7 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:  # noqa: PL
     k = len(prepared.speakers)
     time, end = prepared.time, prepared.end
     t_speaker, t_first, t_last = prepared.turn_speaker, prepared.turn_first, prepared.turn_last
+    t_size = prepared.turn_size
     answers = [[0] * k for _ in range(k)]
     pair_times: dict[tuple[int, int], list[float]] = {}
     responder_times: list[list[float]] = [[] for _ in range(k)]
@@ -132,14 +133,16 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:  # noqa: PL
         session_sizes.append(size)
         session_spans.append(last_t - first_t)
 
-    prev_session = -1
+    if has_time:  # a session's starter is the author of its first message
+        prev_session = -1
+        for i, s in enumerate(prepared.speaker):
+            if s >= 0 and session_of[i] != prev_session:
+                started[s] += 1
+                prev_session = session_of[i]
     for j, s in enumerate(t_speaker):
         first = t_first[j]
-        streak[s] = max(streak[s], t_last[j] - first + 1)  # counts interleaved system lines too
+        streak[s] = max(streak[s], t_size[j])
         sess = session_of[first]
-        if has_time and sess != prev_session:
-            started[s] += 1
-            prev_session = sess
         if j == 0:
             continue
         before = t_speaker[j - 1]

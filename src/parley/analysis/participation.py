@@ -21,6 +21,7 @@ class SpeakerParticipation:
     words: int
     characters: int
     media: int
+    deleted: int
     message_share: float
     turn_share: float
     word_share: float
@@ -59,9 +60,10 @@ def participation(prepared: Prepared) -> Participation:
     words = [0] * k
     chars = [0] * k
     media = [0] * k
+    deleted = [0] * k
     lengths: list[list[int]] = [[] for _ in range(k)]
     system = 0
-    media_kind = MessageKind.MEDIA
+    text_kind, media_kind = MessageKind.TEXT, MessageKind.MEDIA
     for s, w, c, kind in zip(
         prepared.speaker, prepared.words, prepared.chars, prepared.kind, strict=True
     ):
@@ -69,9 +71,12 @@ def participation(prepared: Prepared) -> Participation:
             system += 1
             continue
         messages[s] += 1
-        if kind is media_kind:
-            media[s] += 1
-            continue  # a placeholder's words are not the speaker's words
+        if kind is not text_kind:  # a placeholder's words are not the speaker's words
+            if kind is media_kind:
+                media[s] += 1
+            else:
+                deleted[s] += 1
+            continue
         words[s] += w
         chars[s] += c
         lengths[s].append(w)
@@ -89,6 +94,7 @@ def participation(prepared: Prepared) -> Participation:
             words=words[s],
             characters=chars[s],
             media=media[s],
+            deleted=deleted[s],
             message_share=_share(messages[s], total_messages),
             turn_share=_share(turns[s], total_turns),
             word_share=_share(words[s], total_words),

@@ -55,3 +55,18 @@ def test_system_messages_are_not_anyones_content() -> None:
     c = analyze(chat((None, "Ann added Bob? 😂", 0), ("Ann", "hi", 1)))["content"]
     assert c["questions"] == 0
     assert c["emoji"] == 0
+
+
+def test_deleted_messages_count_as_sent_but_carry_no_words_or_sentiment() -> None:
+    conv = Conversation(
+        "t",
+        [
+            Message("Ann", "This message was deleted", kind=MessageKind.DELETED),
+            Message("Ann", "awful terrible day"),
+        ],
+    )
+    result = analyze(conv)
+    row = result["participation"]["speakers"][0]
+    assert (row["messages"], row["deleted"], row["words"]) == (2, 1, 3)
+    assert result["sentiment"]["scoredMessages"] == 1
+    assert "deleted" not in {k["word"] for k in result["keywords"]["top"]}

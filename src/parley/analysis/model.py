@@ -15,6 +15,7 @@ class MessageKind(StrEnum):
     TEXT = "text"
     MEDIA = "media"  # a photo, video, voice note, sticker, file: the text is the placeholder
     SYSTEM = "system"  # no author: joins, leaves, title changes, encryption notices
+    DELETED = "deleted"  # its author deleted it: the text is the placeholder the export left
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class Message:
     does not, and None when the source has no dates (a plain transcript).
     `start`/`end` are seconds from the beginning of a timed recording (VTT, SRT, `[00:01:02]`).
     `id` and `reply_to` are the source's message ids, when it has them.
+    `edited` is true when the export marks the message as edited after sending.
     """
 
     speaker: str | None
@@ -35,6 +37,7 @@ class Message:
     reply_to: str | None = None
     start: float | None = None
     end: float | None = None
+    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,4 +74,6 @@ def message_to_json(message: Message) -> dict[str, Any]:
         out["start"] = message.start
     if message.end is not None:
         out["end"] = message.end
+    if message.edited:
+        out["edited"] = True
     return out

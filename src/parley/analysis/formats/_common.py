@@ -1,0 +1,125 @@
+"""Small helpers several formats share: times, clocks, mis-encoded text, speaker lines."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from parley.errors import ParseError
+
+__all__ = [
+    "clock_seconds",
+    "fix_mojibake",
+    "from_epoch",
+    "parse_datetime",
+    "split_speaker",
+    "text_of",
+]
+
+# Epoch values above this are milliseconds (1e11 s is the year 5138).
+_MS_THRESHOLD = 1e11
+
+
+def from_epoch(value: Any) -> datetime | None:
+    """Seconds (or milliseconds) since the epoch, as number or string, to an aware UTC time."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    if abs(seconds) > _MS_THRESHOLD:
+        seconds /= 1000
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+# Formats tried after ISO 8601, most specific first (CSV exports of spreadsheets and tools).
+_DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%b-%y %I:%M %p",
+    "%Y-%m-%d",
+)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """ISO 8601 (aware if it has an offset or Z), epoch numbers (aware UTC), common layouts."""
+    value = value.strip()
+    if not value:
+        return None
+    if _NUMBER.fullmatch(value):
+        return from_epoch(value) if len(value.split(".")[0].lstrip("-")) >= 9 else None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    for fmt in _DATETIME_FORMATS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+_CLOCK = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?")
+
+
+def clock_seconds(value: str) -> float | None:
+    """`hh:mm:ss.mmm`, `mm:ss`, `hh:mm:ss,mmm` to seconds; None when it is not a clock."""
+    m = _CLOCK.fullmatch(value.strip())
+    if m is None:
+        return None
+    h, mi, s, frac = m.groups()
+    seconds = float(int(h or 0) * 3600 + int(mi) * 60 + int(s))
+    if frac:
+        seconds += int(frac.ljust(3, "0")) / 1000
+    return seconds
+
+
+def fix_mojibake(value: str) -> str:
+    """Undo UTF-8 bytes that were escaped as Latin-1 code points (Facebook and Instagram JSON).
+
+    Text that is already right (a code point above U+00FF, or bytes that are not UTF-8)
+    comes back unchanged.
+    """
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+# `Name: text`. The name is short, starts with no space and has none of the characters
+# that start markup or JSON; bounded so a 10 MB line costs one short scan.
+_SPEAKER = re.compile(r"([^\s:\"{}\[\]<>()][^:\"{}\[\]<>]{0,59}?):(?:\s+|$)")
+
+
+def split_speaker(line: str) -> tuple[str | None, str]:
+    """`Name: text` to (Name, text); (None, line) when the line names no speaker."""
+    m = _SPEAKER.match(line)
+    if m is None or "://" in m.group(1):
+        return None, line
+    return m.group(1).strip(), line[m.end() :]
+
+
+def text_of(value: Any, fmt: str, index: int) -> str:
+    """A JSON string field, or a clear error when it is something else."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise ParseError(f"text is a {type(value).__name__}, not a string", format=fmt, record=index)

@@ -1,0 +1,211 @@
+"""The formats, how one is recognised, and the two entry points `parse` and `parse_path`.
+
+Detection goes by content: zips by their members, JSON by its shape, text by its first
+lines. The file name's extension only decides which formats are asked first. An explicit
+format is parsed as that format and nothing else: where it does not fit, the ParseError
+names it and the line or record where it broke.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from parley.analysis.model import Conversation
+from parley.errors import InputError, ParseError, UnknownFormatError
+
+from . import (
+    _chatgpt,
+    _discord,
+    _instagram,
+    _signal,
+    _slack,
+    _subtitles,
+    _table,
+    _telegram,
+    _transcript,
+    _whatsapp,
+)
+from ._source import Archive, DirArchive, Source, SourceError, ZipArchive
+
+__all__ = ["FORMAT_NAMES", "parse", "parse_path"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Format:
+    name: str
+    detect: Callable[[Source], bool]
+    parse: Callable[[Source], Conversation]
+    json: bool  # its files are JSON documents
+    suffixes: tuple[str, ...]
+    detect_archive: Callable[[Archive], bool] | None = None
+    parse_archive: Callable[[Archive], Conversation] | None = None
+
+
+# Detection order matters where shapes overlap: Signal's header is a special case of
+# WhatsApp's; Discord's CSV is a special case of generic CSV; a transcript is the loosest.
+_FORMATS: tuple[_Format, ...] = (
+    _Format(
+        "whatsapp",
+        _whatsapp.detect,
+        _whatsapp.parse,
+        False,
+        (".txt",),
+        _whatsapp.detect_archive,
+        _whatsapp.parse_archive,
+    ),
+    _Format(
+        "telegram",
+        _telegram.detect,
+        _telegram.parse,
+        True,
+        (".json",),
+        _telegram.detect_archive,
+        _telegram.parse_archive,
+    ),
+    _Format(
+        "slack",
+        _slack.detect,
+        _slack.parse,
+        True,
+        (".json",),
+        _slack.detect_archive,
+        _slack.parse_archive,
+    ),
+    _Format("discord", _discord.detect, _discord.parse, True, (".json", ".csv")),
+    _Format(
+        "chatgpt",
+        _chatgpt.detect_chatgpt,
+        _chatgpt.parse_chatgpt,
+        True,
+        (".json",),
+        _chatgpt.detect_archive,
+        _chatgpt.parse_archive,
+    ),
+    _Format("messages", _chatgpt.detect_messages, _chatgpt.parse_messages, True, (".json",)),
+    _Format(
+        "instagram",
+        _instagram.detect,
+        _instagram.parse,
+        True,
+        (".json",),
+        _instagram.detect_archive,
+        _instagram.parse_archive,
+    ),
+    _Format("signal", _signal.detect, _signal.parse, False, (".txt",)),
+    _Format("vtt", _subtitles.detect_vtt, _subtitles.parse_vtt, False, (".vtt",)),
+    _Format("srt", _subtitles.detect_srt, _subtitles.parse_srt, False, (".srt",)),
+    _Format("transcript", _transcript.detect, _transcript.parse, False, (".txt", ".md")),
+    _Format("csv", _table.detect, _table.parse, False, (".csv", ".tsv")),
+)
+_BY_NAME = {f.name: f for f in _FORMATS}
+_DETECT_ORDER = (
+    "vtt", "srt", "signal", "whatsapp", "telegram", "slack", "discord", "chatgpt",
+    "instagram", "messages", "csv", "transcript",
+)  # fmt: skip
+
+FORMAT_NAMES: tuple[str, ...] = tuple(f.name for f in _FORMATS)
+
+
+def parse(data: bytes, *, filename: str | None = None, format: str | None = None) -> Conversation:
+    """Parse one export to a Conversation.
+
+    `format=None` detects the format from the content (the file name's extension only
+    orders the guesses). Raises ParseError when the input breaks inside its format (an
+    explicit one, or the detected one), UnknownFormatError when no format matches.
+    """
+    return _run(Source(bytes(data), filename), None, format)
+
+
+def parse_path(path: str | os.PathLike[str], *, format: str | None = None) -> Conversation:
+    """Parse the file at `path`, or an unpacked Slack export folder."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            return _run(None, DirArchive(p), format)
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{p}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+    return _run(Source(data, p.name), None, format)
+
+
+def _run(source: Source | None, archive: Archive | None, name: str | None) -> Conversation:
+    if name is not None and name not in _BY_NAME:
+        raise UnknownFormatError(
+            f"unknown format {name!r}; known formats: {', '.join(FORMAT_NAMES)}",
+            tried=FORMAT_NAMES,
+        )
+    fmt = _BY_NAME[name] if name is not None else None
+    try:
+        if source is not None and source.is_zip:
+            archive = ZipArchive(source.data)
+        if archive is not None:
+            return _run_archive(archive, fmt)
+        assert source is not None
+        if fmt is None:
+            fmt = _detect(source)
+        return _guarded(fmt, fmt.parse, source)
+    except SourceError as exc:
+        if fmt is None:
+            raise UnknownFormatError(f"{exc}; no format can read it", tried=FORMAT_NAMES) from None
+        raise ParseError(str(exc), format=fmt.name, line=exc.line) from None
+
+
+def _guarded(fmt: _Format, fn: Callable[[Any], Conversation], arg: Any) -> Conversation:
+    try:
+        return fn(arg)
+    except SourceError as exc:
+        raise ParseError(str(exc), format=fmt.name, line=exc.line) from None
+    except RecursionError:
+        raise ParseError(
+            "the input is nested too deeply to be an export", format=fmt.name
+        ) from None
+
+
+def _detect(source: Source) -> _Format:
+    if not source.data.strip():
+        raise UnknownFormatError("the input is empty", tried=FORMAT_NAMES)
+    source.text  # noqa: B018 - decode once up front so a binary file fails with its reason
+    wants_json = source.looks_like_json
+    if wants_json:
+        source.json  # noqa: B018 - a broken JSON document is reported as such
+    preferred = [n for n in _DETECT_ORDER if source.suffix in _BY_NAME[n].suffixes]
+    order = preferred + [n for n in _DETECT_ORDER if n not in preferred]
+    for n in order:
+        fmt = _BY_NAME[n]
+        if (fmt.json == wants_json or n == "discord") and fmt.detect(source):
+            return fmt
+    first = source.head.lstrip().split("\n", 1)[0][:80]
+    raise UnknownFormatError(
+        f"no known format matches this input (it starts {first!r}); "
+        f"tried {', '.join(order)}; name one with --format",
+        tried=tuple(order),
+    )
+
+
+def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:
+    if fmt is None:
+        for candidate in _FORMATS:
+            if candidate.detect_archive is not None and candidate.detect_archive(archive):
+                fmt = candidate
+                break
+    if fmt is not None and fmt.parse_archive is not None:
+        return _guarded(fmt, fmt.parse_archive, archive)
+    files = [n for n in archive.names() if "__MACOSX" not in n]
+    if len(files) == 1:
+        # A zip around one file of any format: parse the file.
+        return _run(Source(archive.read(files[0]), files[0]), None, fmt.name if fmt else None)
+    if fmt is not None:
+        raise ParseError("the archive is not a known layout of this format", format=fmt.name)
+    raise UnknownFormatError(
+        f"no known export layout in this archive of {len(files)} files "
+        f"(first: {', '.join(files[:3])})",
+        tried=tuple(f.name for f in _FORMATS if f.detect_archive is not None),
+    )

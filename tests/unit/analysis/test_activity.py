@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from parley.analysis import Conversation, Message, analyze
+from parley.analysis.activity import MAX_POINTS, TimeBins
+
+from .conftest import chat
+
+
+def test_counts_by_hour_weekday_and_heatmap_use_wall_clock_time() -> None:
+    # T0 is Monday 2024-03-04 09:00
+    result = analyze(chat(("Ann", "a", 0), ("Bob", "b", 5), ("Ann", "c", 24 * 60 + 60)))
+    act = result["activity"]
+    assert act["available"] is True
+    assert act["byHour"][9] == 2
+    assert act["byHour"][10] == 1
+    assert act["byWeekday"][:2] == [2, 1]
+    assert act["heatmap"][0][9] == 2
+    assert act["heatmap"][1][10] == 1
+    assert act["firstDay"] == "2024-03-04"
+    assert act["lastDay"] == "2024-03-05"
+    assert act["activeDays"] == 2
+    assert act["longestDailyStreak"] == 2
+    assert act["busiestDay"] == "2024-03-04"
+    assert act["byDate"] == {
+        "unit": "day",
+        "labels": ["2024-03-04", "2024-03-05"],
+        "messages": [2, 1],
+    }
+
+
+def test_daily_series_is_rebinned_past_the_point_bound() -> None:
+    start = datetime(2020, 1, 1, 12)
+    messages = [Message("Ann", "x", start + timedelta(days=d)) for d in range(0, 3 * 365, 3)]
+    act = analyze(Conversation("t", messages))["activity"]
+    series = act["byDate"]
+    assert series["unit"] == "week"
+    assert len(series["labels"]) <= MAX_POINTS
+    assert sum(series["messages"]) == len(messages)
+    assert date.fromisoformat(series["labels"][0]).weekday() == 0  # weeks start on Monday
+
+
+def test_time_bins_go_to_months_then_years() -> None:
+    first = date(1990, 1, 1).toordinal()
+    assert TimeBins(first, date(2000, 1, 1).toordinal()).unit == "month"
+    years = TimeBins(first, date(2040, 6, 1).toordinal())
+    assert years.unit == "year"
+    assert years.labels()[:2] == ["1990", "1991"]
+    assert years.index(date(2040, 6, 1).toordinal()) == 50
+
+
+def test_aware_timestamps_count_in_their_own_offset() -> None:
+    from datetime import timezone
+
+    tz = timezone(timedelta(hours=-5))
+    result = analyze(Conversation("t", [Message("Ann", "x", datetime(2024, 1, 1, 23, tzinfo=tz))]))
+    assert result["activity"]["byHour"][23] == 1

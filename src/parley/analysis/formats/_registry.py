@@ -147,6 +147,12 @@ def parse_path(path: str | os.PathLike[str], *, format: str | None = None) -> Co
     p = Path(path)
     try:
         if p.is_dir():
+            if not any((p / meta).is_file() for meta in ("channels.json", "users.json")):
+                raise UnknownFormatError(
+                    f"{p} is a folder, and the only folder parley reads is an unpacked Slack "
+                    "export (with channels.json or users.json at its top)",
+                    tried=("slack",),
+                )
             with _gc_paused():
                 return _run(None, DirArchive(p), format)
         data = p.read_bytes()
@@ -178,7 +184,10 @@ def _run(source: Source | None, archive: Archive | None, name: str | None) -> Co
         return _guarded(fmt, fmt.parse, source)
     except SourceError as exc:
         if fmt is None:
-            raise UnknownFormatError(f"{exc}; no format can read it", tried=FORMAT_NAMES) from None
+            where = f" (line {exc.line})" if exc.line is not None else ""
+            raise UnknownFormatError(
+                f"{exc}{where}; no format can read it", tried=FORMAT_NAMES
+            ) from None
         raise ParseError(str(exc), format=fmt.name, line=exc.line) from None
 
 

@@ -179,7 +179,8 @@ def _date_order(heads: list[_Head]) -> str:
         return candidates[0]
 
     def backwards(order: str) -> int:
-        keys = [(y, b, a) if order == "mdy" else (y, a, b) for y, a, b in distinct]
+        # distinct holds (year, first field, second field); compare as (year, month, day).
+        keys = [(y, f, s) if order == "mdy" else (y, s, f) for y, f, s in distinct]
         return sum(1 for x, y in pairwise(keys) if y < x)
 
     dmy, mdy = backwards("dmy"), backwards("mdy")

@@ -19,7 +19,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import parse_datetime
+from ._common import allow_fields_of, parse_datetime
 from ._source import Source
 
 __all__ = ["NAME", "detect", "detect_csv", "detect_json", "parse"]
@@ -110,6 +110,7 @@ def _json_message(item: Any, record: int) -> Message:
 
 
 def _parse_csv(text: str) -> Conversation:
+    allow_fields_of(text)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     messages: list[Message] = []
     try:

@@ -63,6 +63,9 @@ class Settings:
     # stays readable with redis-cli and compression saves nothing).
     compress_threshold_bytes: int = 1024
     execution_mode: ExecutionMode | None = None  # None: chosen by the edge (serve/serverless)
+    # Processes per worker that run analyses in background mode; 0 runs them in threads
+    # of the worker (for hosts without /dev/shm, or one small core). None: min(2, cores).
+    analysis_processes: int | None = None
     log_level: str = "INFO"
     log_format: str = "json"  # json | console
 
@@ -205,6 +208,11 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
         "execution_mode",
         lambda raw: ExecutionMode(raw.lower()),
         "background, inline or queue",
+    ),
+    "PARLEY_ANALYSIS_PROCESSES": (
+        "analysis_processes",
+        _non_negative_int,
+        "a whole number >= 0 (0: threads)",
     ),
     "PARLEY_LOG_LEVEL": (
         "log_level",

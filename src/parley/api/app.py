@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="parley", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.get_service = holder.get
+    app.state.close_service = holder.close
     install_error_handlers(app)
     app.include_router(router)
     return app

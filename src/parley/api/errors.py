@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from parley.errors import (
@@ -60,5 +62,30 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc)
 
 
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's validation errors, as one sentence that says what and where. A malformed
+    id in the path is a 400 like every other invalid id."""
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    loc = [str(part) for part in first.get("loc", ())]
+    where = ".".join(loc) or "request"
+    status = 400 if loc[:1] == ["path"] else 422
+    message = f"invalid {where}: {first.get('msg', 'invalid value')}"
+    if loc[:1] == ["path"] and len(loc) > 1:
+        kind = "conversation id" if loc[1] == "conversationId" else "job id"
+        message = f"invalid {kind} {str(first.get('input'))[:80]!r}: {first.get('msg')}"
+    return JSONResponse(
+        {
+            "error": message,
+            "code": "invalid_request",
+            "hasResult": False,
+            "details": {"errors": jsonable_encoder(errors)},
+        },
+        status_code=status,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ParleyError, _handle)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

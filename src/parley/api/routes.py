@@ -166,12 +166,10 @@ async def analyze(
     waiter = asyncio.ensure_future(accepted.wait())
     await asyncio.wait({task, waiter}, timeout=_ACCEPT_WAIT_SECONDS, return_when="FIRST_COMPLETED")
     waiter.cancel()
-    if task.done() and not task.cancelled() and task.exception() is None:
-        finished = task.result()
-        assert isinstance(finished, Job)
-        if (rejected := _input_failure(finished)) is not None:
-            return rejected
-        job = finished
+    finished = task.done() and not task.cancelled() and task.exception() is None
+    if finished and (rejected := _input_failure(task.result())) is not None:
+        return rejected
+    job = await svc.store.get_job(job.job_id) or job
     return JSONResponse(_analyze_body(job, False), status_code=202)
 
 

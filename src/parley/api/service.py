@@ -68,8 +68,11 @@ class Service:
         store = JobStore(kv, StoreConfig.from_settings(settings))
         # Background: CPU-bound analysis in a thread would stall every poll this worker
         # answers, so it runs in processes. Inline (serverless): no /dev/shm, so threads.
+        processes = settings.analysis_processes
         execution: Execution = (
-            ProcessExecution() if mode is ExecutionMode.BACKGROUND else ThreadExecution()
+            ProcessExecution(processes)
+            if mode is ExecutionMode.BACKGROUND and processes != 0
+            else ThreadExecution()
         )
         runner = JobRunner(
             store,

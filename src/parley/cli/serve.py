@@ -1,0 +1,68 @@
+"""`parley serve`: the HTTP API (and page) on uvicorn, one or several worker processes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import uvicorn
+
+from parley.errors import ConfigError
+from parley.settings import ExecutionMode, load_settings
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="serve the API and the page",
+        description="Serve parley over HTTP. Several workers need REDIS_URL: each worker "
+        "is a process, and only a shared store lets one answer for another.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes behind the port (default 1)"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=[mode.value for mode in ExecutionMode if mode is not ExecutionMode.QUEUE],
+        help="how analyses run (default: background, or PARLEY_MODE)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()  # fail here, once, on a bad setting
+    if args.workers < 1:
+        raise ConfigError("--workers must be 1 or more")
+    if args.workers > 1 and settings.redis_url is None:
+        raise ConfigError(
+            f"refusing to start {args.workers} workers on the in-process store: each worker "
+            "is a separate process with its own memory, so a job started on one would be "
+            "'not found' on the others (the bug parley exists to fix). Set REDIS_URL "
+            "(e.g. REDIS_URL=redis://127.0.0.1:6379/0) or use --workers 1."
+        )
+    # Workers are new processes that read their settings from the environment.
+    if args.mode:
+        os.environ["PARLEY_MODE"] = args.mode
+    os.environ["WEB_CONCURRENCY"] = str(args.workers)
+    print(
+        f"parley serving on http://{args.host}:{args.port} with {args.workers} worker(s), "
+        f"store: {settings.backend} ({settings.redis_target})",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "parley.api.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level="info" if args.access_log else "warning",
+        timeout_graceful_shutdown=10,
+    )
+    return 0

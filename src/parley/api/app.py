@@ -45,6 +45,9 @@ class _ServiceHolder:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:
             if self._service is None or self._service.loop is not loop:
+                if self._service is not None:
+                    # Its connections belong to a loop that is gone; its pool does not.
+                    self._service.runner.execution.shutdown()
                 self._service = await Service.start(self._settings or load_settings())
             return self._service
 

@@ -54,6 +54,8 @@ ProgressHook = Callable[[str, float, str], None]
 # always): the callback stays cheap for the work however often it is called, and the
 # relay carries ~20 messages a second at most.
 _SEND_INTERVAL = 0.05
+# How long a finished job waits for its last progress reports to come through the relay.
+_RELAY_DRAIN_SECONDS = 2.0
 
 
 class _Sender:
@@ -107,7 +109,10 @@ def _init_worker(progress_queue: Any) -> None:
 
 def _run_in_worker(job_id: str, work: Work) -> Any:
     sender = _Sender(lambda *report: _worker_queue.put((job_id, *report)))
-    return work(sender)
+    try:
+        return work(sender)
+    finally:
+        _worker_queue.put((job_id, None, 0.0, ""))  # the end: every report is before it
 
 
 class ProcessExecution:
@@ -123,7 +128,7 @@ class ProcessExecution:
         self._pool = concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(self._queue,)
         )
-        self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, Progress]] = {}
+        self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, Progress, asyncio.Event]] = {}
         self._lock = threading.Lock()
         self._relay = threading.Thread(target=self._relay_loop, name="parley-relay", daemon=True)
         self._relay.start()
@@ -133,20 +138,31 @@ class ProcessExecution:
             item = self._queue.get()
             if item is None:
                 return
-            job_id, *report = item
+            job_id, stage, percent, message = item
             with self._lock:
                 listener = self._listeners.get(job_id)
             if listener is not None:
-                loop, on_progress = listener
+                loop, on_progress, ended = listener
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                    loop.call_soon_threadsafe(on_progress, *report)
+                    if stage is None:
+                        loop.call_soon_threadsafe(ended.set)
+                    else:
+                        loop.call_soon_threadsafe(on_progress, stage, percent, message)
 
     async def run(self, job_id: str, work: Work, on_progress: Progress) -> Any:
+        ended = asyncio.Event()
         with self._lock:
-            self._listeners[job_id] = (asyncio.get_running_loop(), on_progress)
+            self._listeners[job_id] = (asyncio.get_running_loop(), on_progress, ended)
         try:
             future = self._pool.submit(_run_in_worker, job_id, work)
-            return await asyncio.wrap_future(future)
+            try:
+                return await asyncio.wrap_future(future)
+            finally:
+                # The result can overtake the last reports on their way through the
+                # relay; wait for the end marker (not forever: the process may be dead).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(_RELAY_DRAIN_SECONDS):
+                        await ended.wait()
         finally:
             with self._lock:
                 self._listeners.pop(job_id, None)

@@ -120,7 +120,7 @@ def parse(source: Source) -> Conversation:
         text = m.string[m.end() :]
         extra = more.get(index)
         if extra is not None:
-            text = "\n".join([text, *extra]).rstrip("\n")
+            text = "\n".join([text, *extra] if text else extra).rstrip("\n")
         append(_message(m.group("author"), text, stamp, extra is not None))
     return Conversation(format=NAME, messages=messages)
 

@@ -17,7 +17,9 @@ def test_aliases_date_from_message_and_quoted_newlines() -> None:
     assert conv.format == "csv"
     assert conv.messages[0].timestamp == datetime(2023, 5, 1, 9, 0)
     assert conv.messages[1].text == "Morning!\nCoffee first."
-    assert conv.messages[2].timestamp == datetime(2023, 5, 1, 9, 5, tzinfo=timezone(timedelta(hours=1)))
+    assert conv.messages[2].timestamp == datetime(
+        2023, 5, 1, 9, 5, tzinfo=timezone(timedelta(hours=1))
+    )
 
 
 def test_semicolon_delimiter_and_epoch_seconds() -> None:

@@ -52,7 +52,9 @@ def test_export_zip_with_a_top_folder_is_read_like_the_folder() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for path in sorted((FIXTURES / "slack_export").rglob("*.json")):
-            zf.write(path, "Acme Slack export/" + path.relative_to(FIXTURES / "slack_export").as_posix())
+            zf.write(
+                path, "Acme Slack export/" + path.relative_to(FIXTURES / "slack_export").as_posix()
+            )
     conv = parse(buf.getvalue(), filename="Acme Slack export.zip")
     assert conv.format == "slack"
     assert len(conv.messages) == 6

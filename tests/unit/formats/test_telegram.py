@@ -53,7 +53,10 @@ def test_link_part_glued_to_the_word_before_gets_a_space() -> None:
                 "type": "message",
                 "date": "2020-01-01T00:00:00",
                 "from": "A",
-                "text": [{"type": "bold", "text": "Link:"}, {"type": "link", "text": "https://t.me"}],
+                "text": [
+                    {"type": "bold", "text": "Link:"},
+                    {"type": "link", "text": "https://t.me"},
+                ],
             }
         ]
     }

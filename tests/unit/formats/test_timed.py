@@ -25,7 +25,12 @@ def test_vtt_cue_with_two_voices_gives_two_messages() -> None:
 
 def test_vtt_name_colon_payload_and_minutes_past_the_hour() -> None:
     last = parse_fixture("meeting.vtt").messages[-1]
-    assert (last.speaker, last.text, last.start, last.end) == ("Carla", "Sorry I'm late.", 70.0, 72.0)
+    assert (last.speaker, last.text, last.start, last.end) == (
+        "Carla",
+        "Sorry I'm late.",
+        70.0,
+        72.0,
+    )
 
 
 def test_srt_cues_strip_markup_and_read_hours_and_milliseconds() -> None:

@@ -29,7 +29,10 @@ def test_android_day_first_24h_export_with_system_media_and_multiline_messages()
     assert first_text.timestamp == datetime(2023, 3, 14, 9, 15)
     assert first_text.speaker == "Priya Raman"
     multi = conv.messages[4]
-    assert multi.text == "Brilliant. Who has the shed key?\nI can pick it up on Saturday\nif nobody else can."
+    assert (
+        multi.text
+        == "Brilliant. Who has the shed key?\nI can pick it up on Saturday\nif nobody else can."
+    )
     assert conv.messages[5].kind is MessageKind.MEDIA
     assert conv.messages[5].text == "<Media omitted>"
 
@@ -65,7 +68,8 @@ def test_ios_brackets_12h_narrow_nbsp_and_invisible_marks() -> None:
     conv = parse_fixture("whatsapp_ios_mdy_12h.txt")
     texts = [(m.timestamp, m.speaker, m.text, m.kind) for m in conv.messages]
     # The iOS encryption notice is attributed to a person; it is a system line.
-    assert texts[0][1] is None and texts[0][3] is MessageKind.SYSTEM
+    assert texts[0][1] is None
+    assert texts[0][3] is MessageKind.SYSTEM
     assert texts[1] == (
         datetime(2023, 3, 4, 21, 5, 30),
         "Sam Lee",
@@ -76,8 +80,10 @@ def test_ios_brackets_12h_narrow_nbsp_and_invisible_marks() -> None:
     assert texts[4][3] is MessageKind.MEDIA
     assert texts[5][0] == datetime(2023, 3, 5, 0, 0, 1)  # 12:00:01 AM is just after midnight
     assert texts[5][3] is MessageKind.DELETED
-    assert texts[6][2] == "Running late, sorry" and conv.messages[6].edited
-    assert texts[7][1] is None and texts[7][0] == datetime(2023, 3, 13, 8, 0)
+    assert texts[6][2] == "Running late, sorry"
+    assert conv.messages[6].edited
+    assert texts[7][1] is None
+    assert texts[7][0] == datetime(2023, 3, 13, 8, 0)
     assert all("\u200e" not in m.text for m in conv.messages)
 
 

@@ -186,8 +186,11 @@ def _date_order(heads: list[_Head]) -> str:
     dmy, mdy = backwards("dmy"), backwards("mdy")
     if dmy != mdy:
         return "dmy" if dmy < mdy else "mdy"
-    # A tie (say, every date in one day): US phones write month first with a 12-hour clock.
-    return "mdy" if first.group("ampm") is not None and first.group("sep") == "/" else "dmy"
+    # A tie (say, every date in one day): only US-style phones write month first, with
+    # `/` and a bare `AM`/`PM`; `a. m.`, `p.m.` and 24-hour clocks are day-first locales.
+    ampm = first.group("ampm")
+    us_clock = ampm is not None and ampm.isalpha() and ampm.isascii()
+    return "mdy" if us_clock and first.group("sep") == "/" else "dmy"
 
 
 def _stamp(m: re.Match[str], order: str, number: int) -> datetime:

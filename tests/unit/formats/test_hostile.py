@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import time
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parley.analysis.formats import FORMAT_NAMES, parse, parse_path
 from parley.errors import (
@@ -190,3 +193,109 @@ def test_explicit_wrong_json_format_is_a_parse_error_naming_the_format(
     with pytest.raises(ParseError) as info:
         parse_path(fixture_path(fixture), format=fmt)
     assert info.value.format == fmt
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "messages",
+                    "type",
+                    "date",
+                    "date_unixtime",
+                    "text",
+                    "from",
+                    "mapping",
+                    "current_node",
+                    "parent",
+                    "children",
+                    "message",
+                    "author",
+                    "role",
+                    "content",
+                    "parts",
+                    "ts",
+                    "user",
+                    "subtype",
+                    "files",
+                    "sender_name",
+                    "timestamp_ms",
+                    "timestamp",
+                    "attachments",
+                    "reference",
+                    "chats",
+                    "list",
+                    "id",
+                    "guild",
+                    "channel",
+                    "metadata",
+                    "members",
+                    "thread_ts",
+                    "photos",
+                    "is_unsent",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=json_values, fmt=st.sampled_from([None, *FORMAT_NAMES]))
+def test_any_json_shape_gives_a_result_or_a_parley_error(doc: object, fmt: str | None) -> None:
+    with contextlib.suppress(ParleyError):
+        parse(json.dumps(doc).encode(), format=fmt)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "12/31/23, ",
+                "9:05 PM - ",
+                "[",
+                "]",
+                "00:00:01,000 --> 00:00:02,000",
+                "\n",
+                "WEBVTT",
+                "Ana: ",
+                ":",
+                "<v Bob>",
+                "</v>",
+                "a. m.",
+                "31/02/19, 10:00 - ",
+                "\u200e",
+                "\u202f",
+                ",",
+                ";",
+                '"',
+                "\r",
+                "Date,From,Message\n",
+                "[2020-01-01, 10:00] ",
+                "(00:01) ",
+                "x",
+                "{",
+                "é",
+            ]
+        ),
+        max_size=30,
+    ).map("".join),
+    fmt=st.sampled_from([None, *FORMAT_NAMES]),
+)
+def test_any_mix_of_format_fragments_gives_a_result_or_a_parley_error(
+    text: str, fmt: str | None
+) -> None:
+    with contextlib.suppress(ParleyError):
+        parse(text.encode(), format=fmt)
+
+
+def test_csv_header_with_a_lone_carriage_return_is_not_a_crash() -> None:
+    with pytest.raises(ParleyError):
+        parse(b'<v Bob>"{"\rWEBVTT:\t1"x')

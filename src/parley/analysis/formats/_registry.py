@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.analysis.model import Conversation
-from parley.errors import InputError, ParseError, UnknownFormatError
+from parley.errors import InputError, ParleyError, ParseError, UnknownFormatError
 
 from . import (
     _chatgpt,
@@ -200,6 +200,14 @@ def _guarded(fmt: _Format, fn: Callable[[Any], Conversation], arg: Any) -> Conve
         raise ParseError(
             "the input is nested too deeply to be an export", format=fmt.name
         ) from None
+    except ParleyError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # The parsers check the shapes they rely on; this is the net under a shape they
+        # did not foresee, so hostile input is still an input error, not a crash.
+        raise ParseError(
+            f"unexpected structure ({type(exc).__name__}: {exc})", format=fmt.name
+        ) from None
 
 
 def _detect(source: Source) -> _Format:
@@ -213,7 +221,7 @@ def _detect(source: Source) -> _Format:
     order = preferred + [n for n in _DETECT_ORDER if n not in preferred]
     for n in order:
         fmt = _BY_NAME[n]
-        if (fmt.json == wants_json or n == "discord") and fmt.detect(source):
+        if (fmt.json == wants_json or n == "discord") and _matches(fmt, source):
             return fmt
     first = source.head.lstrip().split("\n", 1)[0][:80]
     raise UnknownFormatError(
@@ -221,6 +229,14 @@ def _detect(source: Source) -> _Format:
         f"tried {', '.join(order)}; name one with --format",
         tried=tuple(order),
     )
+
+
+def _matches(fmt: _Format, source: Source) -> bool:
+    """Whether `fmt` claims `source`; a detector tripping over odd input does not claim it."""
+    try:
+        return fmt.detect(source)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+        return False
 
 
 def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:

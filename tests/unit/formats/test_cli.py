@@ -25,7 +25,7 @@ def run(
 def test_parse_prints_one_json_object_per_message(capsys: pytest.CaptureFixture[str]) -> None:
     code, rows, err = run(["parse", str(fixture_path("whatsapp_ios_mdy_12h.txt"))], capsys)
     assert (code, err) == (0, "")
-    assert len(rows) == 8
+    assert len(rows) == 10
     assert rows[1] == {
         "timestamp": "2023-03-04T21:05:30",
         "speaker": "Sam Lee",

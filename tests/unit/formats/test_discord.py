@@ -31,7 +31,12 @@ def test_json_keeps_the_offset_of_the_timestamp() -> None:
 
 def test_json_join_is_system_and_attachment_only_is_media() -> None:
     conv = parse_fixture("discord.json")
-    assert conv.messages[0].kind is MessageKind.SYSTEM
+    join = conv.messages[0]
+    assert (join.kind, join.speaker, join.text) == (
+        MessageKind.SYSTEM,
+        None,
+        "Joined the server. (Newbie)",
+    )
     assert (conv.messages[3].kind, conv.messages[3].text) == (MessageKind.MEDIA, "map.png")
 
 

@@ -87,6 +87,33 @@ def test_ios_brackets_12h_narrow_nbsp_and_invisible_marks() -> None:
     assert all("\u200e" not in m.text for m in conv.messages)
 
 
+def test_ios_events_written_with_the_group_as_author_are_system_lines() -> None:
+    conv = parse_fixture("whatsapp_ios_mdy_12h.txt")
+    added, call = conv.messages[-2:]
+    assert (added.speaker, added.text, added.kind) == (
+        None,
+        "Jordan Kim added Alex",
+        MessageKind.SYSTEM,
+    )
+    assert (call.speaker, call.kind) == (None, MessageKind.SYSTEM)
+    assert "Dinner club" not in conv.speakers
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("<Medien ausgeschlossen>", "media"),
+        ("<Multimedia omitido>", "media"),
+        ("Se eliminó este mensaje.", "deleted"),
+        ("Diese Nachricht wurde gelöscht.", "deleted"),
+        ("\u200eLocation: https://maps.google.com/?q=60.167850,24.952965", "media"),
+        ("Meet me at <the usual place>", "text"),
+    ],
+)
+def test_localised_placeholders_set_the_kind(body: str, kind: str) -> None:
+    assert wa(f"1/1/19, 12:00 - Ana: {body}\n")[0][3] == kind
+
+
 def test_spanish_a_m_p_m_spelling_with_day_first_dates() -> None:
     conv = parse_fixture("whatsapp_spanish_ampm.txt")
     assert [m.timestamp for m in conv.messages] == [
@@ -192,7 +219,7 @@ def test_zip_export_is_read_through_its_chat_txt() -> None:
         zf.writestr("00000012-PHOTO-2023-03-04-21-07-15.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
     conv = parse(buf.getvalue(), filename="WhatsApp Chat - Dinner.zip")
     assert conv.format == "whatsapp"
-    assert len(conv.messages) == 8
+    assert len(conv.messages) == 10
 
 
 def test_invalid_date_names_the_line() -> None:

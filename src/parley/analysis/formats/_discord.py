@@ -87,7 +87,11 @@ def _json_message(item: Any, record: int) -> Message:
     text = content if isinstance(content, str) else ""
     kind = MessageKind.TEXT
     if str(item.get("type", "Default")) not in _SPEECH_TYPES:
+        # A system message has no author (the model's contract); the text keeps who.
         kind = MessageKind.SYSTEM
+        if speaker is not None and str(speaker) not in text:
+            text = f"{text} ({speaker})" if text else f"{item.get('type')} ({speaker})"
+        speaker = None
     elif not text.strip() and (item.get("attachments") or item.get("stickers")):
         kind = MessageKind.MEDIA
         names = [

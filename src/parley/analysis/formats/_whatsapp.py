@@ -41,15 +41,42 @@ _HEADER = re.compile(
     r"(?:(?P<author>[^\n:\"\u201c]{1,100}?)(?:: |:\Z))?"
 )
 _INVISIBLE = str.maketrans("", "", "\u200e\u200f")
-_EDITED = ("<This message was edited>", "<this message was edited>")
+# Markers in English and in a few common locales; a locale not listed leaves the message
+# as plain text, which is wrong only in its kind.
+_EDITED = (
+    "<This message was edited>",
+    "<this message was edited>",
+    "<Diese Nachricht wurde bearbeitet>",
+    "<Se editó este mensaje.>",
+)
 _DELETED = frozenset(
     {
         "This message was deleted",
         "This message was deleted.",
         "You deleted this message",
         "You deleted this message.",
+        "Diese Nachricht wurde gelöscht.",
+        "Du hast diese Nachricht gelöscht.",
+        "Se eliminó este mensaje.",
+        "Eliminaste este mensaje.",
+        "Mensagem apagada",
+        "Ce message a été supprimé",
+        "Questo messaggio è stato eliminato",
     }
 )
+# Android's placeholder for a media file left out of the export, lower-cased.
+_MEDIA_OMITTED = frozenset(
+    {
+        "<media omitted>",
+        "<medien ausgeschlossen>",
+        "<multimedia omitido>",
+        "<mídia oculta>",
+        "<médias omis>",
+        "<media omessi>",
+        "<media weggelaten>",
+    }
+)
+# iOS, exported without media: `image omitted`, `report • 2 pages document omitted`, …
 _OMITTED = re.compile(
     r"(?:image|video|audio|GIF|sticker|document|Contact card|photo|video note|"
     r"voice message|view once (?:photo|video|voice message)) omitted\Z",
@@ -121,7 +148,7 @@ def parse(source: Source) -> Conversation:
         extra = more.get(index)
         if extra is not None:
             text = "\n".join([text, *extra] if text else extra).rstrip("\n")
-        append(_message(m.group("author"), text, stamp, extra is not None))
+        append(_message(m.group("author"), text, stamp, extra is not None and "\n" in text))
     return Conversation(format=NAME, messages=messages)
 
 
@@ -219,6 +246,9 @@ def _stamp(m: re.Match[str], order: str, number: int) -> datetime:
 
 
 def _message(author: str | None, text: str, stamp: datetime, multiline: bool) -> Message:
+    # iOS marks the text of events (joins, calls, the encryption notice) with a leading
+    # U+200E, and writes them with the group or the other party as author.
+    marked = text.startswith("\u200e")
     if "\u200e" in text or "\u200f" in text:
         text = text.translate(_INVISIBLE)
     if author is None:
@@ -233,18 +263,27 @@ def _message(author: str | None, text: str, stamp: datetime, multiline: bool) ->
     kind = MessageKind.TEXT
     if len(text) < 60 and text.strip() in _DELETED:
         kind = MessageKind.DELETED
-    elif not multiline and _ENCRYPTION_NOTICE in text:
-        # iOS writes the encryption notice as if the chat (or the other party) said it.
-        stripped = text.strip()
-        if stripped.startswith(("Messages", "Your security code")) and stripped.endswith("."):
-            return Message(speaker=None, text=stripped, timestamp=stamp, kind=MessageKind.SYSTEM)
-    elif ("omitted" in text or "attached" in text or "Media" in text) and _is_media(text):
+    elif _looks_like_media(text) and _is_media(text):
         kind = MessageKind.MEDIA
+    elif (marked and not multiline) or (_ENCRYPTION_NOTICE in text and _is_notice(text)):
+        return Message(speaker=None, text=text.strip(), timestamp=stamp, kind=MessageKind.SYSTEM)
     return Message(speaker=speaker, text=text, timestamp=stamp, kind=kind, edited=edited)
+
+
+def _is_notice(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.startswith(("Messages", "Your security code")) and stripped.endswith(".")
+
+
+def _looks_like_media(text: str) -> bool:
+    """A cheap pre-check, so ordinary messages skip `_is_media`."""
+    return text[:1] == "<" or "omitted" in text or "attached" in text or "maps.google" in text
 
 
 def _is_media(text: str) -> bool:
     first = text.split("\n", 1)[0].strip()
-    if first.lower() == "<media omitted>" or "<attached: " in first:
+    if first.lower() in _MEDIA_OMITTED or "<attached: " in first:
         return True
+    if first.startswith("Location: https://maps.google.com/"):
+        return True  # a shared location (iOS); Android writes it over several lines
     return first.endswith("(file attached)") or _OMITTED.search(first[-40:]) is not None

@@ -299,3 +299,20 @@ def test_any_mix_of_format_fragments_gives_a_result_or_a_parley_error(
 def test_csv_header_with_a_lone_carriage_return_is_not_a_crash() -> None:
     with pytest.raises(ParleyError):
         parse(b'<v Bob>"{"\rWEBVTT:\t1"x')
+
+
+def test_zip_holding_only_another_zip_is_refused_not_recursed() -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.write(fixture_path("signal.txt"), "_chat.txt")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.writestr("export.zip", inner.getvalue())
+    with pytest.raises(UnknownFormatError, match="another zip"):
+        parse(outer.getvalue())
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_device_file_is_refused_instead_of_read_forever() -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        parse_path("/dev/zero")

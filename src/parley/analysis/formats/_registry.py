@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,6 +156,9 @@ def parse_path(path: str | os.PathLike[str], *, format: str | None = None) -> Co
                 )
             with _gc_paused():
                 return _run(None, DirArchive(p), format)
+        if not stat.S_ISREG(p.stat().st_mode):
+            # A device or a pipe (/dev/zero, a FIFO) could be read forever.
+            raise InputError(f"{p} is not a regular file")
         data = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
@@ -250,7 +254,12 @@ def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:
     files = [n for n in archive.names() if "__MACOSX" not in n]
     if len(files) == 1:
         # A zip around one file of any format: parse the file.
-        return _run(Source(archive.read(files[0]), files[0]), None, fmt.name if fmt else None)
+        inner = Source(archive.read(files[0]), files[0])
+        if inner.is_zip:
+            # A chat export is never a zip inside a zip; refusing it also stops a zip
+            # that contains itself from recursing without end.
+            raise SourceError(f"the zip holds only another zip ({files[0]}); unpack it first")
+        return _run(inner, None, fmt.name if fmt else None)
     if fmt is not None:
         raise ParseError("the archive is not a known layout of this format", format=fmt.name)
     raise UnknownFormatError(

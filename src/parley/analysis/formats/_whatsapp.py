@@ -10,7 +10,14 @@ any order, 2- or 4-digit years, 24-hour or 12-hour clocks with or without second
 AM/PM marker in many spellings (`PM`, `pm`, `p.m.`, `p. m.`, after a space, a no-break space
 or the narrow no-break space U+202F). Day/month against month/day is decided once for the
 whole file: the order every date is valid in, and when both are, the one in which the chat
-runs forwards in time. Any other line continues the message above it.
+runs forwards in time; if that ties too, month first only for a bare `AM`/`PM` with `/`
+(US phones). Two-digit years are 20xx. Times are the phone's wall time (naive). Any other
+line continues the message above it.
+
+Kinds: a line without `author: ` is a system line, and so is an iOS event (text starting
+with U+200E, written with the group as author); media placeholders (`<Media omitted>`,
+`image omitted`, `<attached: …>`, `… (file attached)`) are media; deletion markers are
+deleted; the `<This message was edited>` marker is cut from the text and sets `edited`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ __all__ = [
     "clock_seconds",
     "fix_mojibake",
     "from_epoch",
+    "obj",
     "parse_datetime",
+    "seq",
     "split_speaker",
     "text_of",
 ]
@@ -126,6 +128,16 @@ def allow_fields_of(text: str) -> None:
     """
     if len(text) > csv.field_size_limit():
         csv.field_size_limit(len(text))
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: hostile shapes read as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def seq(value: Any) -> list[Any]:
+    """`value` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
 
 
 def text_of(value: Any, fmt: str, index: int) -> str:

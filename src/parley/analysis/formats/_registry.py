@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.analysis.model import Conversation
-from parley.errors import InputError, ParseError, UnknownFormatError
+from parley.errors import InputError, ParleyError, ParseError, UnknownFormatError
 
 from . import (
     _chatgpt,
@@ -155,6 +156,9 @@ def parse_path(path: str | os.PathLike[str], *, format: str | None = None) -> Co
                 )
             with _gc_paused():
                 return _run(None, DirArchive(p), format)
+        if not stat.S_ISREG(p.stat().st_mode):
+            # A device or a pipe (/dev/zero, a FIFO) could be read forever.
+            raise InputError(f"{p} is not a regular file")
         data = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{p}: no such file") from None
@@ -200,6 +204,14 @@ def _guarded(fmt: _Format, fn: Callable[[Any], Conversation], arg: Any) -> Conve
         raise ParseError(
             "the input is nested too deeply to be an export", format=fmt.name
         ) from None
+    except ParleyError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # The parsers check the shapes they rely on; this is the net under a shape they
+        # did not foresee, so hostile input is still an input error, not a crash.
+        raise ParseError(
+            f"unexpected structure ({type(exc).__name__}: {exc})", format=fmt.name
+        ) from None
 
 
 def _detect(source: Source) -> _Format:
@@ -213,7 +225,7 @@ def _detect(source: Source) -> _Format:
     order = preferred + [n for n in _DETECT_ORDER if n not in preferred]
     for n in order:
         fmt = _BY_NAME[n]
-        if (fmt.json == wants_json or n == "discord") and fmt.detect(source):
+        if (fmt.json == wants_json or n == "discord") and _matches(fmt, source):
             return fmt
     first = source.head.lstrip().split("\n", 1)[0][:80]
     raise UnknownFormatError(
@@ -221,6 +233,14 @@ def _detect(source: Source) -> _Format:
         f"tried {', '.join(order)}; name one with --format",
         tried=tuple(order),
     )
+
+
+def _matches(fmt: _Format, source: Source) -> bool:
+    """Whether `fmt` claims `source`; a detector tripping over odd input does not claim it."""
+    try:
+        return fmt.detect(source)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+        return False
 
 
 def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:
@@ -234,7 +254,12 @@ def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:
     files = [n for n in archive.names() if "__MACOSX" not in n]
     if len(files) == 1:
         # A zip around one file of any format: parse the file.
-        return _run(Source(archive.read(files[0]), files[0]), None, fmt.name if fmt else None)
+        inner = Source(archive.read(files[0]), files[0])
+        if inner.is_zip:
+            # A chat export is never a zip inside a zip; refusing it also stops a zip
+            # that contains itself from recursing without end.
+            raise SourceError(f"the zip holds only another zip ({files[0]}); unpack it first")
+        return _run(inner, None, fmt.name if fmt else None)
     if fmt is not None:
         raise ParseError("the archive is not a known layout of this format", format=fmt.name)
     raise UnknownFormatError(

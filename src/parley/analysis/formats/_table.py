@@ -63,7 +63,10 @@ def detect(source: Source) -> bool:
     delimiter = _delimiter(header)
     if delimiter not in header:
         return False
-    cols = _columns(next(csv.reader([header], delimiter=delimiter)))
+    try:
+        cols = _columns(next(csv.reader([header], delimiter=delimiter)))
+    except csv.Error:
+        return False
     return "text" in cols and "speaker" in cols
 
 

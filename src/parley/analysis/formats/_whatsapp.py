@@ -10,7 +10,14 @@ any order, 2- or 4-digit years, 24-hour or 12-hour clocks with or without second
 AM/PM marker in many spellings (`PM`, `pm`, `p.m.`, `p. m.`, after a space, a no-break space
 or the narrow no-break space U+202F). Day/month against month/day is decided once for the
 whole file: the order every date is valid in, and when both are, the one in which the chat
-runs forwards in time. Any other line continues the message above it.
+runs forwards in time; if that ties too, month first only for a bare `AM`/`PM` with `/`
+(US phones). Two-digit years are 20xx. Times are the phone's wall time (naive). Any other
+line continues the message above it.
+
+Kinds: a line without `author: ` is a system line, and so is an iOS event (text starting
+with U+200E, written with the group as author); media placeholders (`<Media omitted>`,
+`image omitted`, `<attached: …>`, `… (file attached)`) are media; deletion markers are
+deleted; the `<This message was edited>` marker is cut from the text and sets `edited`.
 """
 
 from __future__ import annotations
@@ -41,15 +48,42 @@ _HEADER = re.compile(
     r"(?:(?P<author>[^\n:\"\u201c]{1,100}?)(?:: |:\Z))?"
 )
 _INVISIBLE = str.maketrans("", "", "\u200e\u200f")
-_EDITED = ("<This message was edited>", "<this message was edited>")
+# Markers in English and in a few common locales; a locale not listed leaves the message
+# as plain text, which is wrong only in its kind.
+_EDITED = (
+    "<This message was edited>",
+    "<this message was edited>",
+    "<Diese Nachricht wurde bearbeitet>",
+    "<Se editó este mensaje.>",
+)
 _DELETED = frozenset(
     {
         "This message was deleted",
         "This message was deleted.",
         "You deleted this message",
         "You deleted this message.",
+        "Diese Nachricht wurde gelöscht.",
+        "Du hast diese Nachricht gelöscht.",
+        "Se eliminó este mensaje.",
+        "Eliminaste este mensaje.",
+        "Mensagem apagada",
+        "Ce message a été supprimé",
+        "Questo messaggio è stato eliminato",
     }
 )
+# Android's placeholder for a media file left out of the export, lower-cased.
+_MEDIA_OMITTED = frozenset(
+    {
+        "<media omitted>",
+        "<medien ausgeschlossen>",
+        "<multimedia omitido>",
+        "<mídia oculta>",
+        "<médias omis>",
+        "<media omessi>",
+        "<media weggelaten>",
+    }
+)
+# iOS, exported without media: `image omitted`, `report • 2 pages document omitted`, …
 _OMITTED = re.compile(
     r"(?:image|video|audio|GIF|sticker|document|Contact card|photo|video note|"
     r"voice message|view once (?:photo|video|voice message)) omitted\Z",
@@ -120,8 +154,8 @@ def parse(source: Source) -> Conversation:
         text = m.string[m.end() :]
         extra = more.get(index)
         if extra is not None:
-            text = "\n".join([text, *extra]).rstrip("\n")
-        append(_message(m.group("author"), text, stamp, extra is not None))
+            text = "\n".join([text, *extra] if text else extra).rstrip("\n")
+        append(_message(m.group("author"), text, stamp, extra is not None and "\n" in text))
     return Conversation(format=NAME, messages=messages)
 
 
@@ -186,8 +220,11 @@ def _date_order(heads: list[_Head]) -> str:
     dmy, mdy = backwards("dmy"), backwards("mdy")
     if dmy != mdy:
         return "dmy" if dmy < mdy else "mdy"
-    # A tie (say, every date in one day): US phones write month first with a 12-hour clock.
-    return "mdy" if first.group("ampm") is not None and first.group("sep") == "/" else "dmy"
+    # A tie (say, every date in one day): only US-style phones write month first, with
+    # `/` and a bare `AM`/`PM`; `a. m.`, `p.m.` and 24-hour clocks are day-first locales.
+    ampm = first.group("ampm")
+    us_clock = ampm is not None and ampm.isalpha() and ampm.isascii()
+    return "mdy" if us_clock and first.group("sep") == "/" else "dmy"
 
 
 def _stamp(m: re.Match[str], order: str, number: int) -> datetime:
@@ -216,6 +253,9 @@ def _stamp(m: re.Match[str], order: str, number: int) -> datetime:
 
 
 def _message(author: str | None, text: str, stamp: datetime, multiline: bool) -> Message:
+    # iOS marks the text of events (joins, calls, the encryption notice) with a leading
+    # U+200E, and writes them with the group or the other party as author.
+    marked = text.startswith("\u200e")
     if "\u200e" in text or "\u200f" in text:
         text = text.translate(_INVISIBLE)
     if author is None:
@@ -230,18 +270,27 @@ def _message(author: str | None, text: str, stamp: datetime, multiline: bool) ->
     kind = MessageKind.TEXT
     if len(text) < 60 and text.strip() in _DELETED:
         kind = MessageKind.DELETED
-    elif not multiline and _ENCRYPTION_NOTICE in text:
-        # iOS writes the encryption notice as if the chat (or the other party) said it.
-        stripped = text.strip()
-        if stripped.startswith(("Messages", "Your security code")) and stripped.endswith("."):
-            return Message(speaker=None, text=stripped, timestamp=stamp, kind=MessageKind.SYSTEM)
-    elif ("omitted" in text or "attached" in text or "Media" in text) and _is_media(text):
+    elif _looks_like_media(text) and _is_media(text):
         kind = MessageKind.MEDIA
+    elif (marked and not multiline) or (_ENCRYPTION_NOTICE in text and _is_notice(text)):
+        return Message(speaker=None, text=text.strip(), timestamp=stamp, kind=MessageKind.SYSTEM)
     return Message(speaker=speaker, text=text, timestamp=stamp, kind=kind, edited=edited)
+
+
+def _is_notice(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.startswith(("Messages", "Your security code")) and stripped.endswith(".")
+
+
+def _looks_like_media(text: str) -> bool:
+    """A cheap pre-check, so ordinary messages skip `_is_media`."""
+    return text[:1] == "<" or "omitted" in text or "attached" in text or "maps.google" in text
 
 
 def _is_media(text: str) -> bool:
     first = text.split("\n", 1)[0].strip()
-    if first.lower() == "<media omitted>" or "<attached: " in first:
+    if first.lower() in _MEDIA_OMITTED or "<attached: " in first:
         return True
+    if first.startswith("Location: https://maps.google.com/"):
+        return True  # a shared location (iOS); Android writes it over several lines
     return first.endswith("(file attached)") or _OMITTED.search(first[-40:]) is not None

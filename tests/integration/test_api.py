@@ -337,3 +337,12 @@ async def test_an_expired_result_is_a_404_with_has_result_false(make_client: Mak
     response = await client.get(started["links"]["result"])
     assert response.status_code == 404
     assert response.json()["hasResult"] is False
+
+
+async def test_the_queue_mode_is_refused_with_a_sentence_until_it_exists() -> None:
+    app = create_app(Settings(execution_mode=ExecutionMode.QUEUE))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/api/health")
+    assert response.status_code == 503
+    assert "not built yet" in response.json()["error"]

@@ -64,6 +64,11 @@ class Service:
                 "several workers: they would not see each other's jobs. Set REDIS_URL."
             )
         mode = default_mode(settings)
+        if mode is ExecutionMode.QUEUE:
+            raise ConfigError(
+                "PARLEY_MODE=queue (Redis Streams and `parley worker`) is designed but not "
+                "built yet; use background (long-lived servers) or inline (serverless)."
+            )
         kv = await open_kv(settings)
         store = JobStore(kv, StoreConfig.from_settings(settings))
         # Background: CPU-bound analysis in a thread would stall every poll this worker

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import webbrowser
 from typing import Any
 
 import uvicorn
@@ -33,6 +35,7 @@ def register(subparsers: Any) -> None:
         help="how analyses run (default: background, or PARLEY_MODE)",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument("--open", action="store_true", help="open the page in a browser")
     parser.set_defaults(run=run)
 
 
@@ -56,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         f"store: {settings.backend} ({settings.redis_target})",
         file=sys.stderr,
     )
+    if args.open:
+        # Opened by a timer so the browser arrives after the server listens.
+        wildcard = args.host in ("0.0.0.0", "::")  # noqa: S104 - recognising, not binding
+        url = f"http://{'127.0.0.1' if wildcard else args.host}:{args.port}/"
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
     uvicorn.run(
         "parley.api.asgi:app",
         host=args.host,

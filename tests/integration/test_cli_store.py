@@ -64,3 +64,39 @@ def test_doctor_exits_1_on_a_bad_setting_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "PARLEY_TTL_SECONDS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def run_parley(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "parley", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_stats_counts_the_keys_of_each_family(tmp_path: Path) -> None:
+    with running_redis(password=PASSWORD) as server:
+        client = server.client()
+        client.set("job:abc", b"{}", ex=60)
+        client.set("result:abc", b"x" * 2000, ex=60)
+        client.set("someone-elses-key", b"v")
+        result = run_parley(tmp_path, "stats", "--json", REDIS_URL=server.url)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["families"]["job"]["keys"] == 1
+    assert report["families"]["result"] == {"keys": 1, "bytes": 2000, "sampled": 1}
+    assert report["averageResultBytes"] == 2000
+    assert report["server"]["keys"] == 3
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_serve_refuses_several_workers_on_the_in_process_store(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "serve", "--workers", "2")
+    assert result.returncode == 1
+    assert "would be 'not found' on the others" in result.stderr
+    assert "REDIS_URL" in result.stderr

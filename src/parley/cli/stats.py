@@ -1,0 +1,66 @@
+"""`parley stats`: what the store holds, as the hosting dashboard would show it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from parley.jobs.keys import KeyLayout
+from parley.jobs.stats import collect_stats
+from parley.kv import open_kv
+from parley.settings import load_settings
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "stats",
+        help="memory, keys and bytes per key family, and how many more results fit",
+        description="Reads the store parley uses (REDIS_URL) and reports its memory and "
+        "limit, keys and bytes per key family, the average stored result, how many more "
+        "fit, and the commands the server has processed.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run=run)
+
+
+async def _stats() -> dict[str, Any]:
+    settings = load_settings()
+    kv = await open_kv(settings)
+    try:
+        return (await collect_stats(kv, KeyLayout(settings.key_prefix))).to_json()
+    finally:
+        await kv.aclose()
+
+
+def _kb(n: int | None) -> str:
+    return "-" if n is None else f"{n / 1024:.1f} KB"
+
+
+def run(args: argparse.Namespace) -> int:
+    report = asyncio.run(_stats())
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    server = report["server"]
+    out = sys.stdout.write
+    limit = _kb(server["maxMemory"]) if server["maxMemory"] else "no limit"
+    out(
+        f"store:     {report['backend']} {server['version']}, round trip {report['latencyMs']} ms\n"
+    )
+    out(f"memory:    {_kb(server['usedMemory'])} used of {limit} ({server['maxMemoryPolicy']})\n")
+    commands = server["commandsProcessed"]
+    out(f"commands:  {'-' if commands is None else commands} processed by the server\n")
+    out("family       keys        bytes\n")
+    for name, family in report["families"].items():
+        out(f"{name:<12} {family['keys']:>5} {_kb(family['bytes']):>12}\n")
+    out(f"results:   average {_kb(report['averageResultBytes'])}")
+    fit = report["resultsFit"]
+    out(f", about {fit} more fit\n" if fit is not None else ", no memory limit\n")
+    for warning in report["warnings"]:
+        out(f"warning:   {warning}\n")
+    return 0

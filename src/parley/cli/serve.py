@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import threading
 import webbrowser
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from parley.errors import ConfigError
 from parley.settings import ExecutionMode, load_settings
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         wildcard = args.host in ("0.0.0.0", "::")  # noqa: S104 - recognising, not binding
         url = f"http://{'127.0.0.1' if wildcard else args.host}:{args.port}/"
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    uvicorn.run(
+    config = _TCPConfig(
         "parley.api.asgi:app",
         host=args.host,
         port=args.port,
@@ -73,4 +75,23 @@ def run(args: argparse.Namespace) -> int:
         log_level="info" if args.access_log else "warning",
         timeout_graceful_shutdown=10,
     )
+    if config.workers > 1:  # as uvicorn.run does, with the socket bound by _TCPConfig
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
     return 0
+
+
+class _TCPConfig(uvicorn.Config):
+    """uvicorn binds the shared listening socket of `--workers N` with proto 0, and
+    asyncio sets TCP_NODELAY only on sockets that say IPPROTO_TCP: every keep-alive
+    request then waits ~40 ms for a delayed ACK (uvicorn issue #3149; measured here:
+    p50 44 ms instead of 0.3 ms). Re-wrap the same descriptor as TCP."""
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto:
+            return sock
+        tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        tcp.set_inheritable(True)
+        return tcp

@@ -12,7 +12,7 @@ from parley.errors import ParleyError
 __all__ = ["main"]
 
 # Subcommand modules, in the order `parley --help` lists them.
-COMMANDS: tuple[str, ...] = ("parse",)
+COMMANDS: tuple[str, ...] = ("parse", "analyze")
 
 EXIT_ERROR = 1  # the command ran and failed (bad input, store unusable)
 EXIT_USAGE = 2  # argparse's own code for bad arguments

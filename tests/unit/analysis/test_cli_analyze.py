@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from parley.cli import main
+
+from .conftest import load_generator
+
+
+@pytest.fixture
+def chat_file(tmp_path: Path) -> Path:
+    gen = load_generator()
+    path = tmp_path / "WhatsApp Chat with Team.txt"
+    path.write_text(gen.whatsapp_text(gen.messages(800, speakers=4)), encoding="utf-8")
+    return path
+
+
+def test_analyze_writes_json_and_html_and_prints_the_summary(
+    chat_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
+    code = main(["analyze", str(chat_file), "--json", str(out_json), "--html", str(out_html)])
+    assert code == 0
+    result = json.loads(out_json.read_text(encoding="utf-8"))
+    assert result["schemaVersion"] == 1
+    assert result["format"] == "whatsapp"
+    assert result["participation"]["authoredMessages"] == 800
+    assert out_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    captured = capsys.readouterr()
+    assert "exchanged 800 messages" in captured.out
+    # stderr is not a terminal here: plain stage lines, no carriage-return bar
+    assert "sentiment: scoring sentiment" in captured.err
+    assert "\r" not in captured.err
+
+
+def test_analyze_json_to_stdout_keeps_stdout_pure_json(
+    chat_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(chat_file), "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["overview"]["messages"] == 800
+    assert "exchanged" in captured.err
+
+
+def test_analyze_missing_file_fails_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(tmp_path / "nope.txt")]) == 1
+    assert "parley: error:" in capsys.readouterr().err
+
+
+def test_analyze_unwritable_output_fails_with_a_message(
+    chat_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing-dir" / "r.json"
+    assert main(["analyze", str(chat_file), "--json", str(target)]) == 1
+    assert "cannot write the JSON result" in capsys.readouterr().err

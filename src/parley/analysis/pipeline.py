@@ -24,15 +24,15 @@ SCHEMA_VERSION = 1  # bump on any change a reader of the result could notice
 # Relative cost of each stage on a large chat, measured with the benchmark; only the
 # smoothness of the progress bar depends on these.
 _STAGES = {
-    "prepare": 20.0,
-    "participation": 4.0,
+    "prepare": 8.0,
+    "participation": 2.0,
     "turns": 6.0,
-    "timed": 1.0,
-    "activity": 3.0,
-    "content": 12.0,
-    "sentiment": 30.0,
-    "keywords": 22.0,
-    "summary": 2.0,
+    "timed": 0.5,
+    "activity": 0.5,
+    "content": 10.0,
+    "sentiment": 45.0,
+    "keywords": 25.0,
+    "summary": 1.0,
 }
 
 

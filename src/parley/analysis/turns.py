@@ -78,7 +78,7 @@ class Sessions:
 @dataclass(frozen=True, slots=True)
 class TurnTaking:
     turns: int
-    timed: bool  # response times and sessions need times; False means they are empty
+    has_times: bool  # response times and sessions need times; False means they are empty
     reply_matrix: ReplyMatrix
     speakers: list[SpeakerTurns]
     pairs: list[PairResponse]  # most answers first, at most TOP_PAIRS
@@ -204,7 +204,7 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:  # noqa: PL
     ]
     return TurnTaking(
         turns=len(t_speaker),
-        timed=has_time,
+        has_times=has_time,
         reply_matrix=matrix,
         speakers=speakers,
         pairs=pairs,

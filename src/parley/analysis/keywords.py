@@ -123,9 +123,11 @@ def _distinctive(mine: Counter[str], total: Counter[str], stop: frozenset[str]) 
             continue
         prior = total[w]  # the whole conversation's counts as the prior (a_0 = n_all)
         y_j = prior - y_i
-        delta = log((y_i + prior) / (n_mine + n_all - y_i - prior)) - log(
-            (y_j + prior) / (n_rest + n_all - y_j - prior)
-        )
+        other_mine = n_mine + n_all - y_i - prior  # everything else, prior included
+        other_rest = n_rest + n_all - y_j - prior
+        if other_mine <= 0 or other_rest <= 0:
+            continue  # the conversation is this one word: it sets no one apart
+        delta = log((y_i + prior) / other_mine) - log((y_j + prior) / other_rest)
         z = delta / math.sqrt(1.0 / (y_i + prior) + 1.0 / (y_j + prior))
         if z >= MIN_Z:
             scored.append((z, w, y_i))

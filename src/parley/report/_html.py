@@ -55,6 +55,20 @@ def _dur(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} d"
 
 
+def _moment(value: str | float | None) -> str:
+    """An ISO date-time as "2024-03-04 09:00", seconds into a recording as "0:13:18"."""
+    if value is None:
+        return _NONE
+    if isinstance(value, int | float):
+        minutes, seconds = divmod(int(value), 60)
+        return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+    return _e(value.replace("T", " ")[:16])
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
     """`rows` hold already-escaped cell HTML; headers are escaped here."""
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
@@ -170,13 +184,13 @@ def _turns(r: dict[str, Any]) -> str:
     note = None
     if sessions["available"]:
         note = (
-            f"{sessions['count']:,} conversations,"
+            f"{_plural(sessions['count'], 'conversation')},"
             f" split on {_dur(sessions['gapSeconds'])} of quiet; "
             f"median {sessions['messagesPerSession']['median']:.0f} messages and "
             f"{_dur(sessions['durationSeconds']['median'])} each."
         )
         silences = [
-            (_dur(s["seconds"]), _e(s["after"]), _e(s["until"]), _e(s["brokenBy"]))
+            (_dur(s["seconds"]), _moment(s["after"]), _moment(s["until"]), _e(s["brokenBy"]))
             for s in t["longestSilences"]
         ]
         if silences:
@@ -226,7 +240,7 @@ def _quotes(title: str, quotes: list[dict[str, Any]]) -> str:
     if not quotes:
         return ""
     items = "".join(
-        f"<li><q>{_e(q['text'])}</q> <span>\u2014 {_e(q['speaker'])}, {_e(q['at'])}"
+        f"<li><q>{_e(q['text'])}</q> <span>\u2014 {_e(q['speaker'])}, {_moment(q['at'])}"
         f" ({q['score']:+.2f})</span></li>"
         for q in quotes
     )
@@ -268,7 +282,8 @@ def _content(r: dict[str, Any]) -> str:
     )
     domains = ", ".join(f"{_e(d['item'])} ({d['count']})" for d in c["topDomains"])
     note = f"Most linked sites: {domains}." if domains else None
-    return _section("What is shared", _chart("ch-emoji", "Top emoji") + table, note)
+    chart = _chart("ch-emoji", "Top emoji") if c["topEmoji"] else ""
+    return _section("What is shared", chart + table, note)
 
 
 def _keywords(r: dict[str, Any]) -> str:
@@ -279,7 +294,8 @@ def _keywords(r: dict[str, Any]) -> str:
     ]
     table = _table(["speaker", "words that set them apart"], rows)
     note = f"{k['tokens']:,} words, {k['vocabulary']:,} distinct."
-    return _section("Words", _chart("ch-keywords", "Top keywords") + table, note)
+    chart = _chart("ch-keywords", "Top keywords") if k["top"] else ""
+    return _section("Words", chart + table, note)
 
 
 _SECTIONS: tuple[Callable[[dict[str, Any]], str], ...] = (

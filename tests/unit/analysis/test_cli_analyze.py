@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from parley.cli import main
+from parley.cli.analyze import _Reporter
 
 from .conftest import load_generator
 
@@ -58,3 +60,21 @@ def test_analyze_unwritable_output_fails_with_a_message(
     target = tmp_path / "missing-dir" / "r.json"
     assert main(["analyze", str(chat_file), "--json", str(target)]) == 1
     assert "cannot write the JSON result" in capsys.readouterr().err
+
+
+class _FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_is_one_redrawn_bar_that_redraws_only_on_change() -> None:
+    stream = _FakeTty()
+    reporter = _Reporter(stream)
+    for percent in (0.0, 0.2, 0.4, 1.0, 50.0, 100.0):
+        reporter("sentiment", percent, "scoring sentiment")
+    reporter.line("done")
+    text = stream.getvalue()
+    assert "\n" not in text.rstrip("\n").split("\r")[-2]  # the bar never scrolls
+    assert text.count("%") == 4  # 0, 1, 50, 100: sub-percent steps are not redrawn
+    assert "[" + "#" * 30 + "] 100%" in text
+    assert text.endswith("done\n")

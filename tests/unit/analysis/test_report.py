@@ -86,3 +86,13 @@ def test_report_of_an_untimed_transcript_renders() -> None:
     result = analyze(Conversation("transcript", [Message("Ann", "hi"), Message("Bob", "yo")]))
     html = render_html(result)
     assert "Not available: the messages have no timestamps." in html
+
+
+def test_report_of_a_meeting_shows_talk_time_with_clock_offsets() -> None:
+    cues = [
+        Message("Ann", "shall we start?", start=0.0, end=70.0),
+        Message("Bob", "yes", start=75.0, end=80.0),
+    ]
+    html = render_html(analyze(Conversation("vtt", cues)))
+    assert "<h2>Talk time</h2>" in html
+    assert "0:01:10" in html  # the silence from Ann's end, as h:mm:ss into the recording

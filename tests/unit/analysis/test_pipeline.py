@@ -68,3 +68,8 @@ def test_summary_reads_as_sentences_with_key_numbers() -> None:
     assert all(line.endswith(".") for line in summary["headlines"])
     assert summary["numbers"]["messages"] == 2000
     assert summary["numbers"]["speakers"] == 3
+
+
+def test_summary_of_a_single_day_says_on_that_day() -> None:
+    headline = analyze(chat(("Ann", "hi", 0), ("Bob", "yo", 1)))["summary"]["headlines"][0]
+    assert headline == "2 people exchanged 2 messages on 2024-03-04."

@@ -137,7 +137,9 @@ def _split_sessions(prepared: Prepared) -> _Split:
 
 @dataclass(slots=True)
 class _Answers:
-    counts: list[list[int]]  # counts[a][b]: a answered b
+    # sparse: a Slack export can have thousands of members, and k x k lists would not fit
+    counts: dict[tuple[int, int], int]  # (a, b): a answered b
+    per_responder: list[int]
     responder_times: list[list[float]]
     pair_times: dict[tuple[int, int], list[float]]
 
@@ -146,13 +148,15 @@ def _answers(prepared: Prepared, session_of: list[int]) -> _Answers:
     k = len(prepared.speakers)
     time, end = prepared.time, prepared.end
     t_speaker, t_first, t_last = prepared.turn_speaker, prepared.turn_first, prepared.turn_last
-    out = _Answers([[0] * k for _ in range(k)], [[] for _ in range(k)], {})
+    out = _Answers({}, [0] * k, [[] for _ in range(k)], {})
+    counts = out.counts
     for j in range(1, len(t_speaker)):
         s, before = t_speaker[j], t_speaker[j - 1]
         first, last = t_first[j], t_last[j - 1]
         if session_of[last] != session_of[first]:
             continue  # a new session starts here: nobody was answered
-        out.counts[s][before] += 1
+        counts[s, before] = counts.get((s, before), 0) + 1
+        out.per_responder[s] += 1
         t0, t1 = end[last], time[first]
         if t0 is not None and t1 is not None:
             rt = max(0.0, t1 - t0)
@@ -163,11 +167,7 @@ def _answers(prepared: Prepared, session_of: list[int]) -> _Answers:
 
 def _pairs(prepared: Prepared, answered: _Answers) -> list[PairResponse]:
     counts = answered.counts
-    k = len(counts)
-    busiest = sorted(
-        ((a, b) for a in range(k) for b in range(k) if counts[a][b]),
-        key=lambda ab: -counts[ab[0]][ab[1]],
-    )[:TOP_PAIRS]
+    busiest = heapq.nlargest(TOP_PAIRS, counts, key=lambda ab: (counts[ab], -ab[0], -ab[1]))
     pairs = []
     for a, b in busiest:
         d = distribution(answered.pair_times.get((a, b), []))
@@ -175,7 +175,7 @@ def _pairs(prepared: Prepared, answered: _Answers) -> list[PairResponse]:
             PairResponse(
                 responder=prepared.speakers[a],
                 to=prepared.speakers[b],
-                answers=counts[a][b],
+                answers=counts[a, b],
                 median_seconds=d.median if d.count else None,
                 p90_seconds=d.p90 if d.count else None,
             )
@@ -208,7 +208,7 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:
         SpeakerTurns(
             speaker=prepared.speakers[s],
             turns=turn_counts[s],
-            answers=sum(answered.counts[s]),
+            answers=answered.per_responder[s],
             response_seconds=distribution(answered.responder_times[s]),
             sessions_started=started[s],
             session_start_share=started[s] / total_starts if total_starts else 0.0,
@@ -219,7 +219,7 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:
     top = order[:MATRIX_SPEAKERS]
     matrix = ReplyMatrix(
         speakers=[prepared.speakers[s] for s in top],
-        counts=[[answered.counts[a][b] for b in top] for a in top],
+        counts=[[answered.counts.get((a, b), 0) for b in top] for a in top],
     )
     longest = [
         Silence(

@@ -94,7 +94,7 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
         talker = max(timed.speakers, key=lambda s: s.talk_seconds)
         lines.append(
             f"{talker.speaker} held the floor {talker.talk_share:.0%} of the talk time;"
-            f" {timed.interruptions} interruptions, {timed.switches_per_minute:.1f}"
+            f" {timed.interruptions:,} interruptions, {timed.switches_per_minute:.1f}"
             " speaker switches a minute."
         )
         numbers["interruptions"] = timed.interruptions

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 
-from parley.report._assets import plotly_js, static_text
+from parley.report._assets import plotly_js_gzip_base64, static_text
 
 __all__ = ["render_html"]
 
@@ -334,9 +334,10 @@ def render_html(result: dict[str, Any], *, title: str | None = None) -> str:
 </head>
 <body>
 <header><h1>{_e(heading)}</h1><p class="note">{byline}</p></header>
+<noscript><p class="note">The charts need JavaScript; the tables are all here.</p></noscript>
 <main>{sections}</main>
 <script type="application/json" id="parley-result">{_json_for_script(result)}</script>
-<script>{plotly_js()}</script>
+<script type="application/gzip+base64" id="plotly-js">{plotly_js_gzip_base64()}</script>
 <script>{static_text("report.js")}</script>
 </body>
 </html>

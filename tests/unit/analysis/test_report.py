@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
 from html.parser import HTMLParser
@@ -75,11 +77,15 @@ def test_embedded_data_is_the_full_result_and_cannot_close_its_script(hostile_ht
     assert "</" not in parser.data
 
 
-def test_report_inlines_plotly_from_the_installed_package(hostile_html: str) -> None:
+def test_report_embeds_plotly_from_the_installed_package_gzipped(hostile_html: str) -> None:
     path = plotly_js_path()
     assert path.name == "plotly.min.js"
-    head = path.read_text(encoding="utf-8")[:200]
-    assert head in hostile_html
+    found = re.search(
+        r'<script type="application/gzip\+base64" id="plotly-js">([^<]*)<', hostile_html
+    )
+    assert found is not None
+    assert gzip.decompress(base64.b64decode(found[1])) == path.read_bytes()
+    assert len(hostile_html) < 0.6 * path.stat().st_size  # smaller than plotly.js alone
 
 
 def test_report_of_an_untimed_transcript_renders() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import from_epoch, parse_datetime
+from ._common import from_epoch, obj, parse_datetime, seq
 from ._source import Archive, Source, load_member_json
 
 __all__ = [
@@ -95,11 +95,18 @@ def _branch(conv: dict[str, Any], record: int) -> list[Message]:
         # No current node: follow the last child from the root, the newest branch.
         roots = [k for k, v in mapping.items() if isinstance(v, dict) and not v.get("parent")]
         node_id = roots[0] if roots else None
-        while node_id is not None and mapping.get(node_id, {}).get("children"):
-            node_id = mapping[node_id]["children"][-1]
+        seen_down: set[str] = set()
+        while isinstance(node_id, str) and node_id not in seen_down:
+            seen_down.add(node_id)
+            children = seq(obj(mapping.get(node_id)).get("children"))
+            if not children:
+                break
+            node_id = children[-1]
     path: list[dict[str, Any]] = []
     seen: set[str] = set()
     while node_id is not None:
+        if not isinstance(node_id, str):
+            raise ParseError("a node id is not a string", format=CHATGPT, record=record)
         if node_id in seen:
             raise ParseError(
                 f"the parent links loop at node {node_id}", format=CHATGPT, record=record
@@ -124,8 +131,8 @@ def _node_message(node: dict[str, Any], record: int) -> Message | None:
     msg = node.get("message")
     if not isinstance(msg, dict):
         return None
-    role = (msg.get("author") or {}).get("role")
-    metadata = msg.get("metadata") or {}
+    role = obj(msg.get("author")).get("role")
+    metadata = obj(msg.get("metadata"))
     if role == "system" or metadata.get("is_visually_hidden_from_conversation"):
         return None
     content = msg.get("content") or {}
@@ -174,7 +181,8 @@ def detect_messages_json(doc: Any) -> bool:
     if not isinstance(items, list) or not items:
         return False
     first = items[0]
-    return isinstance(first, dict) and first.get("role") in _ROLES and "content" in first
+    role = first.get("role") if isinstance(first, dict) else None
+    return isinstance(role, str) and role in _ROLES and "content" in first
 
 
 def detect_messages(source: Source) -> bool:

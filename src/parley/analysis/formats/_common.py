@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -9,10 +10,13 @@ from typing import Any
 from parley.errors import ParseError
 
 __all__ = [
+    "allow_fields_of",
     "clock_seconds",
     "fix_mojibake",
     "from_epoch",
+    "obj",
     "parse_datetime",
+    "seq",
     "split_speaker",
     "text_of",
 ]
@@ -114,6 +118,26 @@ def split_speaker(line: str) -> tuple[str | None, str]:
     if m is None or "://" in m.group(1):
         return None, line
     return m.group(1).strip(), line[m.end() :]
+
+
+def allow_fields_of(text: str) -> None:
+    """Let the csv module read a field as long as `text` (its default stops at 128 KiB).
+
+    The limit is process-wide; it is only ever raised, to the size of an input already
+    in memory, so a long message is read instead of refused.
+    """
+    if len(text) > csv.field_size_limit():
+        csv.field_size_limit(len(text))
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: hostile shapes read as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def seq(value: Any) -> list[Any]:
+    """`value` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
 
 
 def text_of(value: Any, fmt: str, index: int) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import parse_datetime
+from ._common import allow_fields_of, parse_datetime, seq
 from ._source import Source
 
 __all__ = ["NAME", "detect", "detect_csv", "detect_json", "parse"]
@@ -87,12 +87,16 @@ def _json_message(item: Any, record: int) -> Message:
     text = content if isinstance(content, str) else ""
     kind = MessageKind.TEXT
     if str(item.get("type", "Default")) not in _SPEECH_TYPES:
+        # A system message has no author (the model's contract); the text keeps who.
         kind = MessageKind.SYSTEM
+        if speaker is not None and str(speaker) not in text:
+            text = f"{text} ({speaker})" if text else f"{item.get('type')} ({speaker})"
+        speaker = None
     elif not text.strip() and (item.get("attachments") or item.get("stickers")):
         kind = MessageKind.MEDIA
         names = [
             str(a.get("fileName") or a.get("name") or "attachment")
-            for a in (item.get("attachments") or []) + (item.get("stickers") or [])
+            for a in seq(item.get("attachments")) + seq(item.get("stickers"))
             if isinstance(a, dict)
         ]
         text = ", ".join(names) or "<attachment>"
@@ -110,6 +114,7 @@ def _json_message(item: Any, record: int) -> Message:
 
 
 def _parse_csv(text: str) -> Conversation:
+    allow_fields_of(text)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     messages: list[Message] = []
     try:

@@ -95,7 +95,11 @@ def _message(item: Any, record: int) -> tuple[int, Message]:
         kind = MessageKind.DELETED
         text = text or "This message was unsent"
     elif item.get("type") in _SYSTEM_TYPES:
+        # A system message has no author (the model's contract); the text keeps who.
         kind = MessageKind.SYSTEM
+        if speaker is not None and speaker not in text:
+            text = f"{text} ({speaker})" if text else f"{item['type']} ({speaker})"
+        speaker = None
     elif any(item.get(key) for key in _MEDIA_KEYS):
         kind = MessageKind.MEDIA
         text = text or "<" + next(k for k in _MEDIA_KEYS if item.get(k)).rstrip("s") + ">"

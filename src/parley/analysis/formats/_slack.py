@@ -166,7 +166,7 @@ def _message(
             f"`ts` {item['ts']!r} is not a Slack timestamp", format=NAME, record=record
         ) from None
     ts = str(item["ts"])
-    subtype = item.get("subtype")
+    subtype = item.get("subtype") if isinstance(item.get("subtype"), str) else None
     raw_text = item.get("text")
     text = _resolve(raw_text if isinstance(raw_text, str) else "", users, channels)
     speaker = _speaker(item, users)

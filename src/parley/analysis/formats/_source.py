@@ -132,6 +132,9 @@ class Source:
     @cached_property
     def json(self) -> Any:
         """The parsed JSON document; raises SourceError (with the line) when it is not JSON."""
+        if not self.looks_like_json:
+            start = self.head.lstrip()[:40]
+            raise SourceError(f"expected a JSON document, but the input starts {start!r}", line=1)
         try:
             return json.loads(self.text)
         except json.JSONDecodeError as exc:

@@ -16,7 +16,7 @@ from datetime import datetime
 from parley.analysis.model import Conversation, Message
 from parley.errors import ParseError
 
-from ._common import clock_seconds, parse_datetime
+from ._common import allow_fields_of, clock_seconds, parse_datetime
 from ._source import Source
 
 __all__ = ["NAME", "detect", "parse"]
@@ -63,13 +63,17 @@ def detect(source: Source) -> bool:
     delimiter = _delimiter(header)
     if delimiter not in header:
         return False
-    cols = _columns(next(csv.reader([header], delimiter=delimiter)))
+    try:
+        cols = _columns(next(csv.reader([header], delimiter=delimiter)))
+    except csv.Error:
+        return False
     return "text" in cols and "speaker" in cols
 
 
 def parse(source: Source) -> Conversation:
     text = source.text.lstrip("\ufeff")
     header = text.split("\n", 1)[0].rstrip("\r")
+    allow_fields_of(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header[:2000]))
     messages: list[Message] = []
     try:
@@ -97,13 +101,21 @@ def _cell(row: list[str], cols: dict[str, int], role: str) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
+def _seconds(value: str) -> float | None:
+    """`12.5` or `00:00:12.500` to seconds; None when empty or neither."""
+    try:
+        return float(value)
+    except ValueError:
+        return clock_seconds(value) if value else None
+
+
 def _row(row: list[str], cols: dict[str, int], line: int) -> Message:
     stamp_text = _cell(row, cols, "stamp")
     if "clock" in cols:
         stamp_text = f"{stamp_text} {_cell(row, cols, 'clock')}".strip()
     stamp: datetime | None = None
-    start = clock_seconds(_cell(row, cols, "start")) if "start" in cols else None
-    end = clock_seconds(_cell(row, cols, "end")) if "end" in cols else None
+    start = _seconds(_cell(row, cols, "start"))
+    end = _seconds(_cell(row, cols, "end"))
     if stamp_text:
         stamp = parse_datetime(stamp_text)
         if stamp is None:

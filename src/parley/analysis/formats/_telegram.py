@@ -15,7 +15,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import from_epoch
+from ._common import from_epoch, seq
 from ._source import Archive, Source, SourceError, load_member_json
 
 __all__ = ["NAME", "detect", "detect_archive", "detect_json", "parse", "parse_archive"]
@@ -200,6 +200,6 @@ def _media_placeholder(item: dict[str, Any]) -> str | None:
 def _service_text(item: dict[str, Any], text: str) -> str:
     actor = item.get("actor") or ""
     action = str(item.get("action") or "").replace("_", " ")
-    detail = item.get("title") or ", ".join(str(m) for m in item.get("members") or [] if m)
+    detail = item.get("title") or ", ".join(str(m) for m in seq(item.get("members")) if m)
     words = " ".join(str(w) for w in (actor, action, detail) if w)
     return text or words

@@ -10,14 +10,20 @@ any order, 2- or 4-digit years, 24-hour or 12-hour clocks with or without second
 AM/PM marker in many spellings (`PM`, `pm`, `p.m.`, `p. m.`, after a space, a no-break space
 or the narrow no-break space U+202F). Day/month against month/day is decided once for the
 whole file: the order every date is valid in, and when both are, the one in which the chat
-runs forwards in time. Any other line continues the message above it.
+runs forwards in time; if that ties too, month first only for a bare `AM`/`PM` with `/`
+(US phones). Two-digit years are 20xx. Times are the phone's wall time (naive). Any other
+line continues the message above it.
+
+Kinds: a line without `author: ` is a system line, and so is an iOS event (text starting
+with U+200E, written with the group as author); media placeholders (`<Media omitted>`,
+`image omitted`, `<attached: …>`, `… (file attached)`) are media; deletion markers are
+deleted; the `<This message was edited>` marker is cut from the text and sets `edited`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from itertools import pairwise
 
 from parley.analysis.model import Conversation, Message, MessageKind
@@ -36,17 +42,48 @@ _HEADER = re.compile(
     r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2}))?"
     r"(?:" + _SPACE + r"?(?P<ampm>[AaPp]\.?" + _SPACE + r"?[Mm]\.?|vorm\.|nachm\.))?"
     r"(?(open)\]" + _SPACE + r"|" + _SPACE + r"[-\u2013]" + _SPACE + r")"
+    # The author: up to the first `: ` (or a `:` ending the line), at most 100 characters,
+    # no quote (a quote means a system line quoting a title: `X changed the subject to
+    # "a: b"`). Lazy and bounded, so a long line costs at most 100 steps here.
+    r"(?:(?P<author>[^\n:\"\u201c]{1,100}?)(?:: |:\Z))?"
 )
 _INVISIBLE = str.maketrans("", "", "\u200e\u200f")
-_EDITED = ("<This message was edited>", "<this message was edited>")
+# Markers in English and in a few common locales; a locale not listed leaves the message
+# as plain text, which is wrong only in its kind.
+_EDITED = (
+    "<This message was edited>",
+    "<this message was edited>",
+    "<Diese Nachricht wurde bearbeitet>",
+    "<Se editó este mensaje.>",
+)
 _DELETED = frozenset(
     {
         "This message was deleted",
         "This message was deleted.",
         "You deleted this message",
         "You deleted this message.",
+        "Diese Nachricht wurde gelöscht.",
+        "Du hast diese Nachricht gelöscht.",
+        "Se eliminó este mensaje.",
+        "Eliminaste este mensaje.",
+        "Mensagem apagada",
+        "Ce message a été supprimé",
+        "Questo messaggio è stato eliminato",
     }
 )
+# Android's placeholder for a media file left out of the export, lower-cased.
+_MEDIA_OMITTED = frozenset(
+    {
+        "<media omitted>",
+        "<medien ausgeschlossen>",
+        "<multimedia omitido>",
+        "<mídia oculta>",
+        "<médias omis>",
+        "<media omessi>",
+        "<media weggelaten>",
+    }
+)
+# iOS, exported without media: `image omitted`, `report • 2 pages document omitted`, …
 _OMITTED = re.compile(
     r"(?:image|video|audio|GIF|sticker|document|Contact card|photo|video note|"
     r"voice message|view once (?:photo|video|voice message)) omitted\Z",
@@ -55,19 +92,9 @@ _OMITTED = re.compile(
 _ENCRYPTION_NOTICE = "end-to-end encrypt"
 
 
-@dataclass(slots=True)
-class _Raw:
-    line: int
-    d1: str
-    sep: str
-    d2: str
-    d3: str
-    hour: int
-    minute: int
-    second: int
-    ampm: str | None
-    rest: str
-    more: list[str] = field(default_factory=list)
+# One header per message: (line number, the regex match on that line). Continuation lines
+# are kept apart, by message index, so the common one-line message allocates nothing more.
+_Head = tuple[int, "re.Match[str]"]
 
 
 def _header_lines(text: str, limit: int) -> tuple[int, int]:
@@ -113,166 +140,157 @@ def parse_archive(archive: Archive) -> Conversation:
 
 
 def parse(source: Source) -> Conversation:
-    raws = _scan(source.text)
-    order = _date_order(raws)
-    years_first = order == "ymd"
-    dates: dict[tuple[str, str, str], date] = {}
+    heads, more = _scan(source.text)
+    order = _date_order(heads)
+    stamps: dict[str, datetime] = {}
     messages: list[Message] = []
     append = messages.append
-    for raw in raws:
-        key = (raw.d1, raw.d2, raw.d3)
-        day = dates.get(key)
-        if day is None:
-            day = dates[key] = _make_date(raw, order, years_first)
-        hour = raw.hour
-        if raw.ampm is not None:
-            if not 1 <= hour <= 12 and hour != 0:
-                raise ParseError(f"{hour} is not a 12-hour clock hour", format=NAME, line=raw.line)
-            pm = raw.ampm[0] in "pPn"
-            hour = hour % 12 + (12 if pm else 0)
-        try:
-            stamp = datetime(day.year, day.month, day.day, hour, raw.minute, raw.second)
-        except ValueError:
-            raise ParseError(
-                f"{raw.hour:02d}:{raw.minute:02d} is not a time of day", format=NAME, line=raw.line
-            ) from None
-        append(_message(raw, stamp))
+    for index, (number, m) in enumerate(heads):
+        # Messages come in bursts within a minute: build each distinct header's time once.
+        header = m.group(0)
+        stamp = stamps.get(header)
+        if stamp is None:
+            stamp = stamps[header] = _stamp(m, order, number)
+        text = m.string[m.end() :]
+        extra = more.get(index)
+        if extra is not None:
+            text = "\n".join([text, *extra] if text else extra).rstrip("\n")
+        append(_message(m.group("author"), text, stamp, extra is not None and "\n" in text))
     return Conversation(format=NAME, messages=messages)
 
 
-def _scan(text: str) -> list[_Raw]:
-    raws: list[_Raw] = []
-    current: _Raw | None = None
+def _scan(text: str) -> tuple[list[_Head], dict[int, list[str]]]:
+    heads: list[_Head] = []
+    more: dict[int, list[str]] = {}
     match = _HEADER.match
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     for number, line in enumerate(text.split("\n"), 1):
         m = match(line)
-        if m is None:
-            if current is not None:
-                current.more.append(line)
-            elif line.strip("\ufeff\u200e\t "):
-                raise ParseError(
-                    "the first line is not a WhatsApp message header "
-                    "(`12/31/23, 21:05 - Name: text` or `[31.12.23, 21:05:09] Name: text`)",
-                    format=NAME,
-                    line=number,
-                )
-            continue
-        d1, sep, d2, d3, h, mi, s, ampm = m.group("d1", "sep", "d2", "d3", "h", "mi", "s", "ampm")
-        current = _Raw(number, d1, sep, d2, d3, int(h), int(mi), int(s or 0), ampm, line[m.end() :])
-        raws.append(current)
-    if not raws:
+        if m is not None:
+            heads.append((number, m))
+        elif heads:
+            more.setdefault(len(heads) - 1, []).append(line)
+        elif line.strip("\ufeff\u200e\t "):
+            raise ParseError(
+                "the first line is not a WhatsApp message header "
+                "(`12/31/23, 21:05 - Name: text` or `[31.12.23, 21:05:09] Name: text`)",
+                format=NAME,
+                line=number,
+            )
+    if not heads:
         raise SourceError("the input is empty: no WhatsApp messages", line=1)
-    return raws
+    return heads, more
 
 
-def _date_order(raws: list[_Raw]) -> str:
+def _date_order(heads: list[_Head]) -> str:
     """'ymd', 'dmy' or 'mdy' for the whole file (see the module docstring)."""
-    first = raws[0]
-    if len(first.d1) == 4:
+    first = heads[0][1]
+    if len(first.group("d1")) == 4:
         return "ymd"
     candidates = ["dmy", "mdy"]
     distinct: list[tuple[int, int, int]] = []
-    last: tuple[str, str, str] | None = None
-    for raw in raws:
-        key = (raw.d1, raw.d2, raw.d3)
+    last: tuple[str, ...] | None = None
+    for number, m in heads:
+        key = m.group("d1", "d2", "d3")
         if key == last:
             continue
         last = key
-        a, b, y = int(raw.d1), int(raw.d2), int(raw.d3)
+        a, b, y = int(key[0]), int(key[1]), int(key[2])
         if a > 12 and "mdy" in candidates:
             candidates.remove("mdy")
         if b > 12 and "dmy" in candidates:
             candidates.remove("dmy")
         if not candidates:
             raise ParseError(
-                f"the date {raw.d1}/{raw.d2}/{raw.d3} fits neither day/month nor month/day "
+                f"the date {'/'.join(key)} fits neither day/month nor month/day "
                 "with the other dates of the file",
                 format=NAME,
-                line=raw.line,
+                line=number,
             )
         distinct.append((y, a, b))
     if len(candidates) == 1:
         return candidates[0]
 
     def backwards(order: str) -> int:
-        keys = [(y, b, a) if order == "mdy" else (y, a, b) for y, a, b in distinct]
+        # distinct holds (year, first field, second field); compare as (year, month, day).
+        keys = [(y, f, s) if order == "mdy" else (y, s, f) for y, f, s in distinct]
         return sum(1 for x, y in pairwise(keys) if y < x)
 
     dmy, mdy = backwards("dmy"), backwards("mdy")
     if dmy != mdy:
         return "dmy" if dmy < mdy else "mdy"
-    # A tie (say, every date in one day): US phones write month first with a 12-hour clock.
-    return "mdy" if first.ampm is not None and first.sep == "/" else "dmy"
+    # A tie (say, every date in one day): only US-style phones write month first, with
+    # `/` and a bare `AM`/`PM`; `a. m.`, `p.m.` and 24-hour clocks are day-first locales.
+    ampm = first.group("ampm")
+    us_clock = ampm is not None and ampm.isalpha() and ampm.isascii()
+    return "mdy" if us_clock and first.group("sep") == "/" else "dmy"
 
 
-def _make_date(raw: _Raw, order: str, years_first: bool) -> date:
-    if years_first:
-        y, mo, d = raw.d1, raw.d2, raw.d3
+def _stamp(m: re.Match[str], order: str, number: int) -> datetime:
+    d1, d2, d3, h, mi, s, ampm = m.group("d1", "d2", "d3", "h", "mi", "s", "ampm")
+    if order == "ymd":
+        y, mo, d = d1, d2, d3
     elif order == "dmy":
-        d, mo, y = raw.d1, raw.d2, raw.d3
+        d, mo, y = d1, d2, d3
     else:
-        mo, d, y = raw.d1, raw.d2, raw.d3
+        mo, d, y = d1, d2, d3
     year = int(y)
     if len(y) <= 2:
         year += 2000  # WhatsApp dates from 2009: a two-digit year is this century's
+    hour = int(h)
+    if ampm is not None:
+        if hour > 12:
+            raise ParseError(f"{hour} is not a 12-hour clock hour", format=NAME, line=number)
+        # `00:08 a. m.` occurs (some Spanish locales): 0 and 12 both mean the hour after midnight.
+        hour = hour % 12 + (12 if ampm[0] in "pPn" else 0)
     try:
-        return date(year, int(mo), int(d))
+        return datetime(year, int(mo), int(d), hour, int(mi), int(s or 0))
     except ValueError:
         raise ParseError(
-            f"{raw.d1}/{raw.d2}/{raw.d3} is not a valid date", format=NAME, line=raw.line
+            f"{m.group(0).strip(' -[]')} is not a valid date and time", format=NAME, line=number
         ) from None
 
 
-def _split_author(rest: str) -> tuple[str | None, str]:
-    """`Author: text` to (author, text); (None, rest) for a system line."""
-    colon = rest.find(": ")
-    if colon <= 0:
-        newline = rest.find("\n")
-        first_line = rest if newline < 0 else rest[:newline]
-        if first_line.endswith(":") and 0 < len(first_line) <= 101:
-            colon = len(first_line) - 1  # `Name:` with the text on the lines below
-    if 0 < colon <= 100:
-        candidate = rest[:colon]
-        # A quote means a system line quoting a title, not a name: `X changed the subject
-        # to "a: b"`; a newline means the colon is in a later line of a system message.
-        if '"' not in candidate and "\u201c" not in candidate and "\n" not in candidate:
-            return candidate.strip(), rest[colon + 1 :].removeprefix(" ")
-    return None, rest
-
-
-def _message(raw: _Raw, stamp: datetime) -> Message:
-    rest = raw.rest
-    if raw.more:
-        rest = "\n".join([rest, *raw.more]).rstrip("\n")
-    if "\u200e" in rest or "\u200f" in rest:
-        rest = rest.translate(_INVISIBLE)
-    speaker, text = _split_author(rest)
-    if speaker is None:
+def _message(author: str | None, text: str, stamp: datetime, multiline: bool) -> Message:
+    # iOS marks the text of events (joins, calls, the encryption notice) with a leading
+    # U+200E, and writes them with the group or the other party as author.
+    marked = text.startswith("\u200e")
+    if "\u200e" in text or "\u200f" in text:
+        text = text.translate(_INVISIBLE)
+    if author is None:
         return Message(speaker=None, text=text, timestamp=stamp, kind=MessageKind.SYSTEM)
+    speaker = author.translate(_INVISIBLE).strip() if "\u200e" in author else author.strip()
     edited = False
-    for marker in _EDITED:
-        if text.endswith(marker):
-            text = text[: -len(marker)].rstrip()
-            edited = True
-    stripped = text.strip()
-    if stripped in _DELETED:
+    if text.endswith(">"):
+        for marker in _EDITED:
+            if text.endswith(marker):
+                text = text[: -len(marker)].rstrip()
+                edited = True
+    kind = MessageKind.TEXT
+    if len(text) < 60 and text.strip() in _DELETED:
         kind = MessageKind.DELETED
-    elif _ENCRYPTION_NOTICE in stripped and raw.more == [] and stripped.endswith("."):
-        # iOS writes the encryption notice as if the chat (or the other party) said it.
-        if stripped.startswith("Messages") or stripped.startswith("Your security code"):
-            return Message(speaker=None, text=stripped, timestamp=stamp, kind=MessageKind.SYSTEM)
-        kind = MessageKind.TEXT
-    elif _is_media(stripped):
+    elif _looks_like_media(text) and _is_media(text):
         kind = MessageKind.MEDIA
-    else:
-        kind = MessageKind.TEXT
+    elif (marked and not multiline) or (_ENCRYPTION_NOTICE in text and _is_notice(text)):
+        return Message(speaker=None, text=text.strip(), timestamp=stamp, kind=MessageKind.SYSTEM)
     return Message(speaker=speaker, text=text, timestamp=stamp, kind=kind, edited=edited)
+
+
+def _is_notice(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.startswith(("Messages", "Your security code")) and stripped.endswith(".")
+
+
+def _looks_like_media(text: str) -> bool:
+    """A cheap pre-check, so ordinary messages skip `_is_media`."""
+    return text[:1] == "<" or "omitted" in text or "attached" in text or "maps.google" in text
 
 
 def _is_media(text: str) -> bool:
     first = text.split("\n", 1)[0].strip()
-    if first.lower() == "<media omitted>" or "<attached: " in first:
+    if first.lower() in _MEDIA_OMITTED or "<attached: " in first:
         return True
+    if first.startswith("Location: https://maps.google.com/"):
+        return True  # a shared location (iOS); Android writes it over several lines
     return first.endswith("(file attached)") or _OMITTED.search(first[-40:]) is not None

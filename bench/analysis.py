@@ -11,6 +11,7 @@ Prints numbers only; nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -18,13 +19,23 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 from parley.analysis import analyze
 from parley.analysis.formats import parse
 from parley.report import render_html
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _gen  # bench/ is not a package: its generator sits beside this file
+
+def _load_generator() -> ModuleType:
+    """bench/_gen.py, loaded by path: this script runs as a file, bench/ a package or not."""
+    path = Path(__file__).resolve().with_name("_gen.py")
+    spec = importlib.util.spec_from_file_location("parley_bench_gen", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def child(path: str, with_html: bool) -> None:
@@ -78,8 +89,9 @@ def main() -> None:
         child(args.child, args.html)
         return
 
+    gen = _load_generator()
     t = time.perf_counter()
-    text = _gen.whatsapp_text(_gen.messages(args.messages, args.speakers))
+    text = gen.whatsapp_text(gen.messages(args.messages, args.speakers))
     gen_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "chat.txt"

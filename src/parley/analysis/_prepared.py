@@ -61,7 +61,7 @@ class Prepared:
             return None
         if not self.has_clock:
             return round(seconds, 3)
-        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat()
+        return datetime.fromtimestamp(round(seconds), UTC).replace(tzinfo=None).isoformat()
 
 
 def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa: PLR0912, PLR0915 - one hot loop, kept whole for speed

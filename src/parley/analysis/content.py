@@ -6,8 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import emoji as emoji_data
-
+from parley.analysis._emoji import emoji_finder
 from parley.analysis._prepared import NO_SPEAKER, Prepared
 from parley.analysis._progress import Progress, step_for
 from parley.analysis.model import MessageKind
@@ -33,7 +32,7 @@ def find_emoji(text: str) -> list[str]:
     """Emoji in order, whole sequences (flags, skin tones, ZWJ families) as one each."""
     if text.isascii():
         return []
-    return [match["emoji"] for match in emoji_data.emoji_list(text)]
+    return emoji_finder().findall(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +79,7 @@ def content(prepared: Prepared, order: list[int], progress: Progress) -> Content
     media_kind = MessageKind.MEDIA
     texts, speaker, kinds = prepared.text, prepared.speaker, prepared.kind
     n = prepared.n
+    find = emoji_finder().findall
     step = step_for(n)
     for lo in range(0, n, step):
         for i in range(lo, min(lo + step, n)):
@@ -99,7 +99,7 @@ def content(prepared: Prepared, order: list[int], progress: Progress) -> Content
                 links[s] += len(found)
                 domains.update(d.lower().removeprefix("www.") for d in found)
             if not text.isascii():
-                found_emoji = find_emoji(text)
+                found_emoji = find(text)
                 if found_emoji:
                     emoji_by[s].update(found_emoji)
         progress.update("content", min(lo + step, n) / n, "questions, links, emoji")

@@ -80,10 +80,16 @@ def keywords(prepared: Prepared, order: list[int], progress: Progress) -> Keywor
     n = prepared.n
     step = step_for(n)
     for lo in range(0, n, step):
+        # one findall per speaker per chunk over the joined texts: the regex and the
+        # counting run in C, not once per message ("\n" is not a word, so no word spans two)
+        chunk: list[list[str]] = [[] for _ in range(k)]
         for i in range(lo, min(lo + step, n)):
             s = speaker[i]
             if s != NO_SPEAKER and kinds[i] is text_kind:
-                per_speaker[s].update(findall(texts[i].lower()))
+                chunk[s].append(texts[i])
+        for s, parts in enumerate(chunk):
+            if parts:
+                per_speaker[s].update(findall("\n".join(parts).lower()))
         progress.update("keywords", 0.8 * min(lo + step, n) / n, "counting words")
     stop = stop_words()
     total: Counter[str] = Counter()
@@ -117,9 +123,11 @@ def _distinctive(mine: Counter[str], total: Counter[str], stop: frozenset[str]) 
             continue
         prior = total[w]  # the whole conversation's counts as the prior (a_0 = n_all)
         y_j = prior - y_i
-        delta = log((y_i + prior) / (n_mine + n_all - y_i - prior)) - log(
-            (y_j + prior) / (n_rest + n_all - y_j - prior)
-        )
+        other_mine = n_mine + n_all - y_i - prior  # everything else, prior included
+        other_rest = n_rest + n_all - y_j - prior
+        if other_mine <= 0 or other_rest <= 0:
+            continue  # the conversation is this one word: it sets no one apart
+        delta = log((y_i + prior) / other_mine) - log((y_j + prior) / other_rest)
         z = delta / math.sqrt(1.0 / (y_i + prior) + 1.0 / (y_j + prior))
         if z >= MIN_Z:
             scored.append((z, w, y_i))

@@ -11,7 +11,7 @@ from parley.analysis.activity import activity
 from parley.analysis.content import content
 from parley.analysis.keywords import keywords
 from parley.analysis.model import Conversation, ProgressCallback
-from parley.analysis.participation import participation, speaker_order
+from parley.analysis.participation import MAX_SPEAKERS, participation, speaker_order
 from parley.analysis.sentiment import sentiment
 from parley.analysis.summary import summary
 from parley.analysis.timed import timed
@@ -24,15 +24,15 @@ SCHEMA_VERSION = 1  # bump on any change a reader of the result could notice
 # Relative cost of each stage on a large chat, measured with the benchmark; only the
 # smoothness of the progress bar depends on these.
 _STAGES = {
-    "prepare": 20.0,
-    "participation": 4.0,
+    "prepare": 8.0,
+    "participation": 2.0,
     "turns": 6.0,
-    "timed": 1.0,
-    "activity": 3.0,
-    "content": 12.0,
-    "sentiment": 30.0,
-    "keywords": 22.0,
-    "summary": 2.0,
+    "timed": 0.5,
+    "activity": 0.5,
+    "content": 10.0,
+    "sentiment": 45.0,
+    "keywords": 25.0,
+    "summary": 1.0,
 }
 
 
@@ -46,21 +46,22 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
     bar = Progress(progress, _STAGES)
     bar.update("prepare", 0.0, "reading messages")
     prepared = prepare(conversation, bar)
-    order = speaker_order(prepared)
+    # every per-speaker list shows the most active MAX_SPEAKERS; totals still count all
+    listed = speaker_order(prepared)[:MAX_SPEAKERS]
     bar.update("participation", 0.0, "participation")
     part = participation(prepared)
     bar.update("turns", 0.0, "turn-taking")
-    turns = turn_taking(prepared, order)
+    turns = turn_taking(prepared, listed)
     bar.update("timed", 0.0, "talk time")
-    talk = timed(prepared, order, [m.start for m in conversation.messages])
+    talk = timed(prepared, listed, [m.start for m in conversation.messages])
     bar.update("activity", 0.0, "activity")
     act, bins = activity(prepared)
     bar.update("content", 0.0, "questions, links, emoji")
-    found = content(prepared, order, bar)
+    found = content(prepared, listed, bar)
     bar.update("sentiment", 0.0, "scoring sentiment")
-    mood = sentiment(prepared, order, bins, bar)
+    mood = sentiment(prepared, listed, bins, bar)
     bar.update("keywords", 0.0, "counting words")
-    words = keywords(prepared, order, bar)
+    words = keywords(prepared, listed, bar)
     bar.update("summary", 0.0, "summary")
     headline = summary(
         participation=part,

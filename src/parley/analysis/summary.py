@@ -68,12 +68,20 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
     people = "person" if p.speaker_count == 1 else "people"
     span = ""
     if activity.available:
-        span = f" over {activity.span_days} days ({activity.first_day} to {activity.last_day})"
+        if activity.span_days == 1:
+            span = f" on {activity.first_day}"
+        else:
+            span = (
+                f" over {activity.span_days:,} days ({activity.first_day} to {activity.last_day})"
+            )
         numbers["days"] = activity.span_days
     elif timed.available:
         span = f" in {duration_text(timed.duration_seconds)}"
         numbers["durationSeconds"] = round(timed.duration_seconds, 1)
-    lines.append(f"{p.speaker_count} {people} exchanged {p.authored_messages:,} messages{span}.")
+    messages = "message" if p.authored_messages == 1 else "messages"
+    lines.append(
+        f"{p.speaker_count:,} {people} exchanged {p.authored_messages:,} {messages}{span}."
+    )
     if p.speakers:
         top = p.speakers[0]
         lines.append(
@@ -86,7 +94,7 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
         talker = max(timed.speakers, key=lambda s: s.talk_seconds)
         lines.append(
             f"{talker.speaker} held the floor {talker.talk_share:.0%} of the talk time;"
-            f" {timed.interruptions} interruptions, {timed.switches_per_minute:.1f}"
+            f" {timed.interruptions:,} interruptions, {timed.switches_per_minute:.1f}"
             " speaker switches a minute."
         )
         numbers["interruptions"] = timed.interruptions

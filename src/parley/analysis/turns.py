@@ -78,7 +78,7 @@ class Sessions:
 @dataclass(frozen=True, slots=True)
 class TurnTaking:
     turns: int
-    timed: bool  # response times and sessions need times; False means they are empty
+    has_times: bool  # response times and sessions need times; False means they are empty
     reply_matrix: ReplyMatrix
     speakers: list[SpeakerTurns]
     pairs: list[PairResponse]  # most answers first, at most TOP_PAIRS
@@ -86,27 +86,24 @@ class TurnTaking:
     longest_silences: list[Silence] = field(default_factory=list)
 
 
-def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:  # noqa: PLR0912, PLR0915 - one hot loop, kept whole for speed
-    """`order` ranks speaker indexes (most active first); lists follow it."""
-    k = len(prepared.speakers)
-    time, end = prepared.time, prepared.end
-    t_speaker, t_first, t_last = prepared.turn_speaker, prepared.turn_first, prepared.turn_last
-    t_size = prepared.turn_size
-    answers = [[0] * k for _ in range(k)]
-    pair_times: dict[tuple[int, int], list[float]] = {}
-    responder_times: list[list[float]] = [[] for _ in range(k)]
-    started = [0] * k
-    streak = [0] * k
-    has_time = any(t is not None for t in time)
+@dataclass(slots=True)
+class _Split:
+    """Messages split into sessions: `session_of[i]`, each session's size and span."""
 
-    # sessions over all messages with a time, in source order
-    session_sizes: list[int] = []
-    session_spans: list[float] = []
-    silences: list[tuple[float, int, int]] = []  # (gap, index before, index after)
+    session_of: list[int]
+    sizes: list[int]
+    spans: list[float]
+    silences: list[tuple[float, int, int]]  # the longest (gap, index before, index after)
+
+
+def _split_sessions(prepared: Prepared) -> _Split:
+    time, end = prepared.time, prepared.end
+    sizes: list[int] = []
+    spans: list[float] = []
+    silences: list[tuple[float, int, int]] = []  # a min-heap of the TOP_SILENCES longest
     session_of = [0] * prepared.n
-    session = 0
+    session = size = 0
     prev_i = -1
-    size = 0
     first_t = last_t = 0.0
     for i, t in enumerate(time):
         if t is None:
@@ -116,56 +113,103 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:  # noqa: PL
             prev_end = end[prev_i]
             gap = t - (prev_end if prev_end is not None else t)
             if gap > 0:
-                silences.append((gap, prev_i, i))
+                if len(silences) < TOP_SILENCES:
+                    heapq.heappush(silences, (gap, prev_i, i))
+                elif gap > silences[0][0]:
+                    heapq.heapreplace(silences, (gap, prev_i, i))
             if gap > SESSION_GAP_SECONDS:
-                session_sizes.append(size)
-                session_spans.append(last_t - first_t)
+                sizes.append(size)
+                spans.append(last_t - first_t)
                 session += 1
                 size = 0
         if size == 0:
-            first_t = t
+            first_t = last_t = t
         size += 1
         e = end[i]
         last_t = max(last_t, e if e is not None else t)
         session_of[i] = session
         prev_i = i
     if size:
-        session_sizes.append(size)
-        session_spans.append(last_t - first_t)
+        sizes.append(size)
+        spans.append(last_t - first_t)
+    return _Split(session_of, sizes, spans, sorted(silences, reverse=True))
 
-    if has_time:  # a session's starter is the author of its first message
-        prev_session = -1
-        for i, s in enumerate(prepared.speaker):
-            if s >= 0 and session_of[i] != prev_session:
-                started[s] += 1
-                prev_session = session_of[i]
-    for j, s in enumerate(t_speaker):
-        first = t_first[j]
-        streak[s] = max(streak[s], t_size[j])
-        sess = session_of[first]
-        if j == 0:
-            continue
-        before = t_speaker[j - 1]
-        last = t_last[j - 1]
-        if session_of[last] != sess:
-            continue
-        answers[s][before] += 1
+
+@dataclass(slots=True)
+class _Answers:
+    # sparse: a Slack export can have thousands of members, and k x k lists would not fit
+    counts: dict[tuple[int, int], int]  # (a, b): a answered b
+    per_responder: list[int]
+    responder_times: list[list[float]]
+    pair_times: dict[tuple[int, int], list[float]]
+
+
+def _answers(prepared: Prepared, session_of: list[int]) -> _Answers:
+    k = len(prepared.speakers)
+    time, end = prepared.time, prepared.end
+    t_speaker, t_first, t_last = prepared.turn_speaker, prepared.turn_first, prepared.turn_last
+    out = _Answers({}, [0] * k, [[] for _ in range(k)], {})
+    counts = out.counts
+    for j in range(1, len(t_speaker)):
+        s, before = t_speaker[j], t_speaker[j - 1]
+        first, last = t_first[j], t_last[j - 1]
+        if session_of[last] != session_of[first]:
+            continue  # a new session starts here: nobody was answered
+        counts[s, before] = counts.get((s, before), 0) + 1
+        out.per_responder[s] += 1
         t0, t1 = end[last], time[first]
         if t0 is not None and t1 is not None:
             rt = max(0.0, t1 - t0)
-            responder_times[s].append(rt)
-            pair_times.setdefault((s, before), []).append(rt)
+            out.responder_times[s].append(rt)
+            out.pair_times.setdefault((s, before), []).append(rt)
+    return out
+
+
+def _pairs(prepared: Prepared, answered: _Answers) -> list[PairResponse]:
+    counts = answered.counts
+    busiest = heapq.nlargest(TOP_PAIRS, counts, key=lambda ab: (counts[ab], -ab[0], -ab[1]))
+    pairs = []
+    for a, b in busiest:
+        d = distribution(answered.pair_times.get((a, b), []))
+        pairs.append(
+            PairResponse(
+                responder=prepared.speakers[a],
+                to=prepared.speakers[b],
+                answers=counts[a, b],
+                median_seconds=d.median if d.count else None,
+                p90_seconds=d.p90 if d.count else None,
+            )
+        )
+    return pairs
+
+
+def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:
+    """`order` ranks speaker indexes (most active first); lists follow it."""
+    k = len(prepared.speakers)
+    has_time = any(t is not None for t in prepared.time)
+    split = _split_sessions(prepared)
+    answered = _answers(prepared, split.session_of)
+
+    started = [0] * k
+    if has_time:  # a session's starter is the author of its first message
+        prev_session = -1
+        for i, s in enumerate(prepared.speaker):
+            if s >= 0 and split.session_of[i] != prev_session:
+                started[s] += 1
+                prev_session = split.session_of[i]
+    turn_counts = [0] * k
+    streak = [0] * k
+    for s, size in zip(prepared.turn_speaker, prepared.turn_size, strict=True):
+        turn_counts[s] += 1
+        streak[s] = max(streak[s], size)
 
     total_starts = sum(started)
-    turn_counts = [0] * k
-    for s in t_speaker:
-        turn_counts[s] += 1
     speakers = [
         SpeakerTurns(
             speaker=prepared.speakers[s],
             turns=turn_counts[s],
-            answers=sum(answers[s]),
-            response_seconds=distribution(responder_times[s]),
+            answers=answered.per_responder[s],
+            response_seconds=distribution(answered.responder_times[s]),
             sessions_started=started[s],
             session_start_share=started[s] / total_starts if total_starts else 0.0,
             longest_streak=streak[s],
@@ -175,45 +219,29 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:  # noqa: PL
     top = order[:MATRIX_SPEAKERS]
     matrix = ReplyMatrix(
         speakers=[prepared.speakers[s] for s in top],
-        counts=[[answers[a][b] for b in top] for a in top],
+        counts=[[answered.counts.get((a, b), 0) for b in top] for a in top],
     )
-    pair_list = sorted(
-        ((a, b) for a in range(k) for b in range(k) if answers[a][b]),
-        key=lambda ab: -answers[ab[0]][ab[1]],
-    )[:TOP_PAIRS]
-    pairs = []
-    for a, b in pair_list:
-        d = distribution(pair_times.get((a, b), []))
-        pairs.append(
-            PairResponse(
-                responder=prepared.speakers[a],
-                to=prepared.speakers[b],
-                answers=answers[a][b],
-                median_seconds=d.median if d.count else None,
-                p90_seconds=d.p90 if d.count else None,
-            )
-        )
     longest = [
         Silence(
             seconds=gap,
-            after=prepared.moment(end[i0]),
-            until=prepared.moment(time[i1]),
+            after=prepared.moment(prepared.end[i0]),
+            until=prepared.moment(prepared.time[i1]),
             broken_by=_name(prepared, i1),
         )
-        for gap, i0, i1 in heapq.nlargest(TOP_SILENCES, silences)
+        for gap, i0, i1 in split.silences
     ]
     return TurnTaking(
-        turns=len(t_speaker),
-        timed=has_time,
+        turns=len(prepared.turn_speaker),
+        has_times=has_time,
         reply_matrix=matrix,
         speakers=speakers,
-        pairs=pairs,
+        pairs=_pairs(prepared, answered),
         sessions=Sessions(
             available=has_time,
             gap_seconds=SESSION_GAP_SECONDS,
-            count=len(session_sizes) if has_time else 0,
-            messages_per_session=distribution(session_sizes if has_time else []),
-            duration_seconds=distribution(session_spans if has_time else []),
+            count=len(split.sizes) if has_time else 0,
+            messages_per_session=distribution(split.sizes if has_time else []),
+            duration_seconds=distribution(split.spans if has_time else []),
         ),
         longest_silences=longest,
     )

@@ -15,7 +15,7 @@ from parley.log import configure_logging
 __all__ = ["main"]
 
 # Subcommand modules, in the order `parley --help` lists them.
-COMMANDS: tuple[str, ...] = ("serve", "parse", "stats", "doctor")
+COMMANDS: tuple[str, ...] = ("serve", "analyze", "parse", "stats", "doctor")
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 EXIT_ERROR = 1  # the command ran and failed (bad input, store unusable)

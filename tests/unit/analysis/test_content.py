@@ -70,3 +70,21 @@ def test_deleted_messages_count_as_sent_but_carry_no_words_or_sentiment() -> Non
     assert (row["messages"], row["deleted"], row["words"]) == (2, 1, 3)
     assert result["sentiment"]["scoredMessages"] == 1
     assert "deleted" not in {k["word"] for k in result["keywords"]["top"]}
+
+
+def test_emoji_finder_agrees_with_the_emoji_package_on_hard_sequences() -> None:
+    import random
+
+    import emoji
+
+    from parley.analysis._emoji import emoji_finder
+
+    rng = random.Random(3)
+    keys = list(emoji.EMOJI_DATA)
+    texts = ["❤️❤ ☺️ #️⃣ 1️⃣ ©️ ™ 12 ©", "🏳️‍🌈🏴‍☠️👩🏽‍💻🧑‍🤝‍🧑🏴󠁧󠁢󠁥󠁮󠁧󠁿", "🇺🇸🇫", "日本語 ¿Qué?"]
+    texts += [
+        "".join(rng.choices(keys, k=6)) + " x " + "".join(rng.choices(keys, k=3))
+        for _ in range(300)
+    ]
+    for text in texts:
+        assert emoji_finder().findall(text) == [m["emoji"] for m in emoji.emoji_list(text)]

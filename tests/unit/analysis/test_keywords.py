@@ -41,3 +41,9 @@ def test_mixed_scripts_and_odd_characters_do_not_crash() -> None:
     ]
     result = analyze(chat(*rows))
     assert result["keywords"]["tokens"] > 0
+
+
+def test_a_conversation_of_one_repeated_word_has_no_distinctive_words() -> None:
+    rows = [("Ann", "aj", 0), ("Ann", "aj", 1), ("Ann", "aj", 2), ("Bob", "aj", 3)]
+    kw = analyze(chat(*rows))["keywords"]
+    assert all(d["words"] == [] for d in kw["distinctive"])

@@ -56,7 +56,9 @@ def test_result_stays_bounded_for_a_large_conversation() -> None:
     assert size < 400_000
     assert len(result["activity"]["byDate"]["labels"]) <= 400
     assert len(result["turns"]["replyMatrix"]["speakers"]) <= 25
-    assert len(result["participation"]["speakers"]) <= 50
+    for section in ("participation", "turns", "content", "sentiment"):
+        assert len(result[section]["speakers"]) <= 50
+    assert len(result["keywords"]["distinctive"]) <= 50
     assert result["participation"]["omittedSpeakers"] == 30
     assert result["participation"]["authoredMessages"] == len(msgs)
 
@@ -68,3 +70,16 @@ def test_summary_reads_as_sentences_with_key_numbers() -> None:
     assert all(line.endswith(".") for line in summary["headlines"])
     assert summary["numbers"]["messages"] == 2000
     assert summary["numbers"]["speakers"] == 3
+
+
+def test_summary_of_a_single_day_says_on_that_day() -> None:
+    headline = analyze(chat(("Ann", "hi", 0), ("Bob", "yo", 1)))["summary"]["headlines"][0]
+    assert headline == "2 people exchanged 2 messages on 2024-03-04."
+
+
+def test_thousands_of_speakers_keep_the_result_small() -> None:
+    """A big Slack export has thousands of members: no list or matrix grows with them."""
+    rows = [(f"user{i % 3000}", "hello there", float(i)) for i in range(12_000)]
+    result = analyze(chat(*rows))
+    assert result["participation"]["speakerCount"] == 3000
+    assert len(json.dumps(result).encode()) < 150_000

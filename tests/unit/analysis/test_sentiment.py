@@ -56,3 +56,17 @@ def test_per_speaker_means_and_shares() -> None:
     assert sent["mostNegative"][0]["text"] == "this is terrible and sad"
     assert sent["overTime"]["unit"] == "day"
     assert len(sent["overTime"]["mean"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("glued", "alone"), [("love it ❤\ufe0f", "love it ❤"), ("i snow 🔥🇫🇷", "i snow 🔥")]
+)
+def test_emoji_glued_to_a_selector_or_flag_keep_their_sentiment(glued: str, alone: str) -> None:
+    """A deliberate departure: VADER's own loop reads these emoji as unknown words."""
+    assert scorer().compound(glued) == scorer().compound(alone) != 0.0
+
+
+def test_scorer_cache_does_not_change_scores() -> None:
+    fresh = [scorer().compound(t) for t in SENTENCES]
+    again = [scorer().compound(t) for t in SENTENCES]
+    assert fresh == again

@@ -83,7 +83,7 @@ def test_without_timestamps_turns_still_count_and_sessions_say_unavailable() -> 
     result = analyze(chat(("Ann", "a", None), ("Bob", "b", None), ("Ann", "c", None)))
     turns = result["turns"]
     assert turns["turns"] == 3
-    assert turns["timed"] is False
+    assert turns["hasTimes"] is False
     assert turns["sessions"]["available"] is False
     assert result["activity"] == {**result["activity"], "available": False}
     assert "timestamps" in result["activity"]["reason"]

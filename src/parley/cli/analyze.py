@@ -1,0 +1,129 @@
+"""`parley analyze FILE [--format F] [--json OUT.json] [--html REPORT.html]`.
+
+Parses the export, runs the analysis with a progress bar on stderr (plain stage lines
+when stderr is not a terminal), prints the summary, and writes the full JSON result
+and the offline HTML report when asked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from parley.analysis import analyze
+from parley.analysis.formats import FORMAT_NAMES, parse, parse_path
+from parley.errors import InputError
+
+__all__ = ["register", "run"]
+
+_BAR_WIDTH = 30
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "analyze",
+        help="analyse a chat or transcript export: summary, JSON result, HTML report",
+        description=(
+            "Analyse a chat export or transcript: participation, turn-taking, talk time, "
+            "activity, sentiment, emoji, links and keywords. Prints a short summary; "
+            "--json writes the full result (docs/result-schema.md), --html a report that "
+            "opens offline. FILE may be - for standard input."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="the export to analyse")
+    p.add_argument(
+        "--format",
+        choices=FORMAT_NAMES,
+        default=None,
+        help="the format to read FILE as (default: detect it from the content)",
+    )
+    p.add_argument(
+        "--json", metavar="OUT.json", help="write the full result as JSON (- for stdout)"
+    )
+    p.add_argument("--html", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.set_defaults(run=run)
+
+
+class _Reporter:
+    """Progress on stderr: a redrawn bar on a terminal, one line per stage elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.stage = ""
+        self.shown = -1
+
+    def __call__(self, stage: str, percent: float, message: str) -> None:
+        if self.tty:
+            whole = int(percent)
+            if whole == self.shown and stage == self.stage:
+                return  # redraw only when something visible changes
+            self.shown, self.stage = whole, stage
+            filled = _BAR_WIDTH * whole // 100
+            bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {whole:3d}%  {message[:40]:<40}")
+            self.stream.flush()
+        elif stage != self.stage:
+            self.stage = stage
+            self.stream.write(f"{percent:5.1f}%  {stage}: {message}\n")
+            self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.tty and self.shown >= 0:
+            self.stream.write("\r" + " " * (_BAR_WIDTH + 50) + "\r")
+            self.shown = -1
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _write(path: str, text: str, what: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    err = _Reporter(sys.stderr)
+    started = time.perf_counter()
+    err.line(f"parsing {args.file} …")
+    if args.file == "-":
+        conversation = parse(sys.stdin.buffer.read(), format=args.format)
+    else:
+        conversation = parse_path(args.file, format=args.format)
+    parsed = time.perf_counter()
+    err.line(
+        f"parsed {len(conversation.messages):,} messages as {conversation.format}"
+        f" in {parsed - started:.1f} s"
+    )
+    result = analyze(conversation, err)
+    err.line(f"analysed in {time.perf_counter() - parsed:.1f} s")
+
+    if args.json:
+        text = json.dumps(result, ensure_ascii=False, indent=None, allow_nan=False)
+        _write(args.json, text + "\n", "JSON result")
+        if args.json != "-":
+            err.line(f"wrote {args.json} ({len(text.encode()) / 1024:,.0f} KB)")
+    if args.html:
+        from parley.report import render_html  # noqa: PLC0415 - plotly.js is read only when asked
+
+        html = render_html(result)
+        _write(args.html, html, "HTML report")
+        err.line(f"wrote {args.html} ({len(html.encode()) / 1024 / 1024:,.1f} MB, opens offline)")
+
+    out = sys.stderr if args.json == "-" else sys.stdout
+    title = result.get("title")
+    if title:
+        out.write(f"{title}\n")
+    for headline in result["summary"]["headlines"]:
+        out.write(f"  • {headline}\n")
+    out.flush()
+    return 0

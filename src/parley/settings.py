@@ -59,7 +59,7 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     # Largest stored result (after compression). Redis free tiers cap a value at ~1 MB.
     max_result_bytes: int = 1024 * 1024
-    # Stored values above this size are compressed with zstd (below it, plain JSON
+    # Stored values above this size are gzip-compressed (below it, plain JSON
     # stays readable with redis-cli and compression saves nothing).
     compress_threshold_bytes: int = 1024
     execution_mode: ExecutionMode | None = None  # None: chosen by the edge (serve/serverless)

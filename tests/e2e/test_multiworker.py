@@ -59,7 +59,7 @@ class RandomRouter:
         self.statuses[(kind, response.status_code)] += 1
         return response
 
-    async def analyse(self, content: str, polls: int = 300) -> dict[str, Any] | None:
+    async def analyse(self, content: str, polls: int = 1200) -> dict[str, Any] | None:
         started = await self.request("start", "POST", "/api/analyze", json={"content": content})
         assert started.status_code == 202, started.text
         job = started.json()

@@ -34,7 +34,7 @@ def test_doctor_on_the_memory_store_says_why_and_succeeds(tmp_path: Path) -> Non
 
 
 def test_doctor_reports_redis_version_memory_and_a_risky_eviction_policy(tmp_path: Path) -> None:
-    args = ("--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru")
+    args = ("--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru")
     with running_redis(password=PASSWORD, args=args) as server:
         result = doctor(tmp_path, "--json", REDIS_URL=server.url)
     assert result.returncode == 0, result.stderr

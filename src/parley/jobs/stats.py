@@ -15,9 +15,9 @@ __all__ = ["FamilyStats", "StoreStats", "collect_stats", "results_fit", "store_w
 # Sizes are measured on at most this many keys per family (one GET each: a metered Redis
 # counts every command), and extrapolated to the family's key count.
 SAMPLE_KEYS = 100
-# Before any result exists, assume a typical stored (compressed) result: a few thousand
-# messages give ~20-60 KB of JSON, about a quarter of that after zstd.
-TYPICAL_RESULT_BYTES = 16 * 1024
+# Before any result exists, assume a typical stored (compressed) result: measured 5.3 KB
+# for 3,000 messages and 7.5 KB for 250,000 (bench/codec.py); round up.
+TYPICAL_RESULT_BYTES = 8 * 1024
 # Fewer free result slots than this is worth a warning.
 FEW_RESULTS = 200
 

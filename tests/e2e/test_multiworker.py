@@ -65,7 +65,7 @@ class RandomRouter:
         job = started.json()
         for _ in range(polls):
             poll = await self.request("poll", "GET", job["links"]["progress"])
-            if poll.status_code == 200 and poll.json()["status"] == "completed":
+            if poll.status_code == 200 and poll.json()["status"] in ("completed", "failed"):
                 break
             await asyncio.sleep(0.05)
         result = await self.request("result", "GET", job["links"]["result"])
@@ -80,7 +80,9 @@ async def test_thirty_analyses_with_every_request_on_a_random_worker_all_complet
         results = await asyncio.gather(*(router.analyse(chat(i)) for i in range(30)))
     finally:
         await router.client.aclose()
-    assert all(r is not None and r["hasResult"] for r in results)
+    unfinished = [r for r in results if r is None or not r["hasResult"]]
+    logs = "\n".join(server.log() for server in shared)
+    assert unfinished == [], f"{unfinished}\n{logs}"
     assert {status for (_, status) in router.statuses} == {200, 202}
     assert router.statuses[("poll", 200)] >= 30
     assert router.statuses[("result", 200)] == 30

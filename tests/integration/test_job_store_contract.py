@@ -187,6 +187,26 @@ async def test_a_job_whose_heartbeat_stops_reads_as_failed_worker_lost(kv: KV) -
 
 
 @pytest.mark.slow
+async def test_a_job_nobody_started_reads_as_lost_and_is_replaced(kv: KV) -> None:
+    """The process that created it died (or its start failed) before starting it: the
+    conversation must not stay blocked behind a queued job for the whole TTL."""
+    store = make_store(kv, stale_seconds=0.3)
+    job, _ = await store.create_or_get(CONV)
+    await asyncio.sleep(0.5)
+    lost = await store.get_job(job.job_id)
+    assert lost is not None
+    assert lost.status is JobStatus.FAILED
+    assert lost.error is not None
+    assert lost.error.code == WORKER_LOST
+    progress = await store.get_progress(CONV)
+    assert progress is not None
+    assert progress.status is JobStatus.FAILED
+    replacement, created = await store.create_or_get(CONV)
+    assert created
+    assert replacement.job_id != job.job_id
+
+
+@pytest.mark.slow
 async def test_a_lost_job_can_be_taken_over_and_fences_out_its_old_owner(kv: KV) -> None:
     store = make_store(kv, stale_seconds=0.3)
     job, _ = await store.create_or_get(CONV)

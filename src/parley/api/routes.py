@@ -162,7 +162,7 @@ async def analyze(
         if stage != STAGE_PARSING:
             accepted.set()
 
-    task = svc.spawn(svc.runner.run(job.job_id, work, hook))
+    task = svc.spawn(svc.runner.run(job.job_id, work, hook), jobId=job.job_id)
     waiter = asyncio.ensure_future(accepted.wait())
     await asyncio.wait({task, waiter}, timeout=_ACCEPT_WAIT_SECONDS, return_when="FIRST_COMPLETED")
     waiter.cancel()

@@ -95,12 +95,24 @@ class Service:
         )
         return cls(settings, kv, store, runner, mode, instance, asyncio.get_running_loop())
 
-    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        """Run a coroutine in the background, keeping a reference until it ends."""
+    def spawn(self, coro: Coroutine[Any, Any, T], **context: Any) -> asyncio.Task[T]:
+        """Run a coroutine in the background, keeping a reference until it ends, and log
+        its failure (nobody awaits it to see the exception)."""
         task = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda t: self._log_failure(t, context))
         return task
+
+    def _log_failure(self, task: asyncio.Task[Any], context: dict[str, Any]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error(
+                "job_run_failed",
+                usingKv=self.kv.shared,
+                error=str(exc),
+                errorType=type(exc).__name__,
+                **context,
+            )
 
     async def close(self) -> None:
         for task in list(self.tasks):

@@ -86,6 +86,11 @@ class Job:
         return dataclasses.replace(self, **changes)
 
     def is_stale(self, now: datetime, stale_seconds: float) -> bool:
+        """Running without a recent heartbeat, or queued and never started: the process
+        that owned it is gone. (A job starts right after it is created, in the process
+        that created it; a queue of waiting jobs would need its own rule.)"""
+        if self.status is JobStatus.QUEUED:
+            return now - self.created_at > timedelta(seconds=stale_seconds)
         beat = self.heartbeat_at or self.started_at or self.created_at
         return self.status is JobStatus.RUNNING and now - beat > timedelta(seconds=stale_seconds)
 
@@ -145,7 +150,7 @@ class Progress:
         """Running progress not refreshed within the stale limit (heartbeats rewrite it)
         reads as failed/worker_lost, like its job."""
         stale = now - self.updated_at > timedelta(seconds=stale_seconds)
-        if self.status is JobStatus.RUNNING and stale:
+        if self.status in (JobStatus.QUEUED, JobStatus.RUNNING) and stale:
             return dataclasses.replace(self, status=JobStatus.FAILED, error=_lost(stale_seconds))
         return self
 

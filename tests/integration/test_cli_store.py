@@ -13,17 +13,21 @@ from tests.redis_server import free_port, running_redis
 PASSWORD = "doctor-Secret-99"
 
 
-def doctor(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_parley(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
     return subprocess.run(
-        [sys.executable, "-m", "parley", "doctor", *args],
+        [sys.executable, "-m", "parley", *args],
         capture_output=True,
         text=True,
         env={**clean, **env},
         cwd=tmp_path,  # no stray .env is read
-        timeout=30,
+        timeout=60,
         check=False,
     )
+
+
+def doctor(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_parley(tmp_path, "doctor", *args, **env)
 
 
 def test_doctor_on_the_memory_store_says_why_and_succeeds(tmp_path: Path) -> None:
@@ -64,19 +68,6 @@ def test_doctor_exits_1_on_a_bad_setting_naming_it(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "PARLEY_TTL_SECONDS" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def run_parley(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
-    return subprocess.run(
-        [sys.executable, "-m", "parley", *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **env},
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_stats_counts_the_keys_of_each_family(tmp_path: Path) -> None:

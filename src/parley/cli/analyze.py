@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from parley.analysis import analyze
-from parley.analysis.formats import FORMAT_NAMES, parse, parse_path
+from parley.cli._input import add_input_arguments, read_conversation
 from parley.errors import InputError
 
 __all__ = ["register", "run"]
@@ -34,13 +34,7 @@ def register(subparsers: Any) -> None:
             "opens offline. FILE may be - for standard input."
         ),
     )
-    p.add_argument("file", metavar="FILE", help="the export to analyse")
-    p.add_argument(
-        "--format",
-        choices=FORMAT_NAMES,
-        default=None,
-        help="the format to read FILE as (default: detect it from the content)",
-    )
+    add_input_arguments(p, "analyse")
     p.add_argument(
         "--json", metavar="OUT.json", help="write the full result as JSON (- for stdout)"
     )
@@ -95,10 +89,7 @@ def run(args: argparse.Namespace) -> int:
     err = _Reporter(sys.stderr)
     started = time.perf_counter()
     err.line(f"parsing {args.file} …")
-    if args.file == "-":
-        conversation = parse(sys.stdin.buffer.read(), format=args.format)
-    else:
-        conversation = parse_path(args.file, format=args.format)
+    conversation = read_conversation(args)
     parsed = time.perf_counter()
     err.line(
         f"parsed {len(conversation.messages):,} messages as {conversation.format}"

@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any
 
-from parley.analysis.formats import FORMAT_NAMES, parse, parse_path
 from parley.analysis.model import message_to_json
+from parley.cli._input import add_input_arguments, read_conversation
 from parley.errors import InputError
 
 __all__ = ["register", "run"]
@@ -27,21 +27,12 @@ def register(subparsers: Any) -> None:
             "FILE may be a zip, a Slack export folder, or - for standard input."
         ),
     )
-    p.add_argument("file", metavar="FILE", help="the export to parse")
-    p.add_argument(
-        "--format",
-        choices=FORMAT_NAMES,
-        default=None,
-        help="the format to read FILE as (default: detect it from the content)",
-    )
+    add_input_arguments(p, "parse")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.file == "-":
-        conversation = parse(sys.stdin.buffer.read(), format=args.format)
-    else:
-        conversation = parse_path(args.file, format=args.format)
+    conversation = read_conversation(args)
     out = sys.stdout
     # Non-ASCII is written as itself when stdout can carry it, escaped when it cannot.
     ascii_only = (out.encoding or "").lower().replace("-", "").replace("_", "") != "utf8"

@@ -1,5 +1,5 @@
 // Building DOM from untrusted text. Every string becomes a text node or an attribute
-// value; nothing here ever assigns innerHTML, so a speaker called "<img onerror=...>"
+// value; nothing here ever parses a string as HTML, so a speaker called "<img onerror=...>"
 // shows up as those characters.
 
 /**

@@ -39,6 +39,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---- views ---------------------------------------------------------------------------
 
 function view(name) {
+  // data-rendered marks a drawn dashboard (tests wait for it); it goes with the view.
+  if (name !== "result") {
+    delete document.body.dataset.rendered;
+    delete document.body.dataset.renderedConversation;
+  }
   show($("input"), name === "input");
   show($("status"), name === "status");
   show($("problem"), name === "problem");
@@ -132,6 +137,7 @@ async function parseProblem(message, details) {
   if (details.format) where.push("Format: ", h("strong", { text: details.format }));
   if (details.line) where.push(where.length ? " · " : "", "line ", h("strong", { class: "line-no", text: String(details.line) }));
   if (details.record) where.push(where.length ? " · " : "", "record ", h("strong", { text: String(details.record) }));
+  if (Array.isArray(details.tried)) where.push(where.length ? " · " : "", `Formats tried: ${details.tried.join(", ")}`);
   problem("parse", "This conversation could not be read", message, { where: where.length ? where : null });
   if (details.line && state.lastInput) {
     const text = await inputText(state.lastInput);
@@ -140,9 +146,9 @@ async function parseProblem(message, details) {
       $("problem-where").append(h("pre", { class: "bad-line" }, h("code", { text: line.slice(0, 300) })));
     }
   }
-  const hint = details.format && !state.lastInput?.format
-    ? " If the format was guessed wrong, pick it under “Format”."
-    : " Check the format chosen, or let parley detect it.";
+  let hint = " If the format was guessed wrong, pick it under “Format”.";
+  if (state.lastInput?.format) hint = " Check that the chosen format is right, or let parley detect it.";
+  else if (Array.isArray(details.tried)) hint = " No format parley knows fits it: is it one of the exports listed on the form?";
   $("problem-text").textContent = `${message}${hint}`;
 }
 
@@ -170,8 +176,9 @@ async function submit(input) {
   try {
     answer = await postAnalyze(input, (fraction) => {
       if (run !== state.run) return;
-      // Upload is its own short phase; the bar starts over for the analysis.
-      setProgress({ stage: fraction < 1 ? "uploading" : "parsing", percent: fraction * 100, message: fraction < 1 ? "" : "The server is reading the file" });
+      // The upload is its own short phase; the bar starts over for the analysis.
+      if (fraction < 1) setProgress({ stage: "uploading", percent: fraction * 100, message: "" });
+      else setProgress({ stage: "parsing", percent: 0, message: "The server is reading the file" });
     });
   } catch (error) {
     if (run === state.run) networkDown(() => submit(input));
@@ -268,6 +275,11 @@ async function loadResult(run, conversationId, jobId) {
   return problem("http", "Something went wrong", `${body.error || ""} (HTTP ${status}).`);
 }
 
+function markRendered() {
+  document.body.dataset.rendered = state.jobId; // every chart has been drawn
+  document.body.dataset.renderedConversation = state.conversationId;
+}
+
 async function showResult(conversationId, jobId, result) {
   state.result = result;
   state.conversationId = conversationId;
@@ -283,7 +295,7 @@ async function showResult(conversationId, jobId, result) {
   $("result-sub").textContent = `${result.format || "?"} · ${overview.messages ?? "?"} messages${span} · conversation ${conversationId} · kept on the server for one hour`;
   show($("result-note"), false);
   await renderDashboard($("dashboard"), result);
-  document.body.dataset.rendered = jobId; // for tests: every chart has been drawn
+  markRendered();
 }
 
 // ---- downloads -----------------------------------------------------------------------
@@ -394,7 +406,10 @@ function route() {
       id = match[1];
     }
     if (id !== state.conversationId || !state.result) openConversation(id);
-    else view("result");
+    else {
+      view("result");
+      markRendered();
+    }
     return;
   }
   state.run += 1; // stop whatever was running

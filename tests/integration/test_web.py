@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from parley.api import create_app
-from parley.api import web as web_module
 from parley.api.service import Service
-from parley.api.web import plotly_js_path
+from parley.report import plotly_js_path
 from parley.settings import ExecutionMode, Settings
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
@@ -173,7 +172,6 @@ async def analyse(client: httpx.AsyncClient, content: str) -> dict[str, object]:
 async def test_report_of_a_completed_job_is_one_self_contained_html_file(
     client: httpx.AsyncClient,
 ) -> None:
-    pytest.importorskip("parley.report", reason="the report renderer is not in this build")
     body = await analyse(client, WHATSAPP)
     response = await client.get(f"/api/jobs/{body['jobId']}/report.html?download=true")
     assert response.status_code == 200
@@ -183,16 +181,6 @@ async def test_report_of_a_completed_job_is_one_self_contained_html_file(
     assert "Tom Okafor" in html
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
     assert "Plotly" in html  # the library is inlined
-
-
-async def test_report_says_501_when_this_build_has_no_renderer(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(web_module, "_renderer", lambda: None)
-    body = await analyse(client, WHATSAPP)
-    response = await client.get(f"/api/jobs/{body['jobId']}/report.html")
-    assert response.status_code == 501
-    assert response.json()["code"] == "not_implemented"
 
 
 async def test_report_of_an_unknown_or_failed_job_is_404_without_result(

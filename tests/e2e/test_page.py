@@ -153,6 +153,9 @@ def test_a_file_that_does_not_parse_shows_its_format_and_line(tab: Tab, tmp_path
     assert text(page, "#problem-where .line-no") == "4"
     assert "messages" in text(page, "#problem-where")
     assert text(page, "#problem-where .bad-line") == "  {oops}"
+    # The form stays, with the file still chosen: pick another format and send again.
+    assert page.is_visible("#analyze-form")
+    assert "broken.json" in text(page, "#file-chosen")
     tab.shot("parse-error")
     assert tab.errors == []
 

@@ -78,8 +78,10 @@ function showStatus(conversationId, progress) {
  * A problem, said plainly. `kind` lands in data-kind for tests and styles; `retry`
  * (optional) is what the "Try again" button does.
  */
-function problem(kind, title, text, { where = null, retry = null, retryLabel = "Try again" } = {}) {
+function problem(kind, title, text, { where = null, retry = null, retryLabel = "Try again", form = false } = {}) {
   view("problem");
+  show($("input"), form); // a problem with the input: the form stays, to fix and resend
+  show($("problem-home"), !form);
   $("problem").dataset.kind = kind;
   $("problem-title").textContent = title;
   $("problem-text").textContent = text;
@@ -102,9 +104,10 @@ function expired(conversationId) {
 }
 
 function storeDown(body, retry) {
+  const said = body?.error ? [h("span", { class: "server-said", text: `The server said: ${body.error}` })] : null;
   problem("unavailable", "The store is unavailable",
-    `parley cannot reach its shared store right now, so it can neither start nor look up analyses. ${body?.error ? `(${body.error})` : ""} Try again in a few seconds.`,
-    { retry });
+    "parley cannot reach its shared store right now, so it can neither start nor look up analyses. Nothing is lost on your side: try again in a few seconds.",
+    { retry, where: said });
 }
 
 function networkDown(retry) {
@@ -138,7 +141,7 @@ async function parseProblem(message, details) {
   if (details.line) where.push(where.length ? " · " : "", "line ", h("strong", { class: "line-no", text: String(details.line) }));
   if (details.record) where.push(where.length ? " · " : "", "record ", h("strong", { text: String(details.record) }));
   if (Array.isArray(details.tried)) where.push(where.length ? " · " : "", `Formats tried: ${details.tried.join(", ")}`);
-  problem("parse", "This conversation could not be read", message, { where: where.length ? where : null });
+  problem("parse", "This conversation could not be read", message, { where: where.length ? where : null, form: true });
   if (details.line && state.lastInput) {
     const text = await inputText(state.lastInput);
     const line = text?.split(/\r?\n/)[details.line - 1];
@@ -149,7 +152,7 @@ async function parseProblem(message, details) {
   let hint = " If the format was guessed wrong, pick it under “Format”.";
   if (state.lastInput?.format) hint = " Check that the chosen format is right, or let parley detect it.";
   else if (Array.isArray(details.tried)) hint = " No format parley knows fits it: is it one of the exports listed on the form?";
-  $("problem-text").textContent = `${message}${hint}`;
+  $("problem-text").textContent = `${message.replace(/[.\s]*$/, ".")}${hint}`;
 }
 
 async function inputText(input) {
@@ -196,13 +199,13 @@ async function submit(input) {
   } else if (status === 400 && body.code === "input_error") {
     await parseProblem(body.error, body.details || {});
   } else if (status === 413) {
-    problem("too_large", "This file is too large", body.error || "The server refused the upload because of its size.");
+    problem("too_large", "This file is too large", body.error || "The server refused the upload because of its size.", { form: true });
   } else if (status === 503) {
     storeDown(body, () => submit(input));
   } else if (status === 507) {
     problem("store_full", "The store is full", `${body.error || ""} Try again later, when older results have expired.`, { retry: () => submit(input) });
   } else if (status === 400 || status === 422) {
-    problem("invalid", "The request was not accepted", body.error || `HTTP ${status}`);
+    problem("invalid", "The request was not accepted", body.error || `HTTP ${status}`, { form: true });
   } else {
     problem("http", "Something went wrong", `${body.error || "The server answered"} (HTTP ${status}).`, { retry: () => submit(input) });
   }

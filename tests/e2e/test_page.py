@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from tests.e2e.conftest import Server, Tab
 
@@ -265,4 +265,38 @@ def test_an_unavailable_store_is_said_and_a_retry_recovers(tab: Tab, server: Ser
     page.get_by_role("button", name="Try again").click()
     page.wait_for_selector(RENDERED)
     # Only the 503 itself was logged, as the expected HTTP error.
+    assert tab.errors == []
+
+
+def test_a_lost_worker_is_said_and_polls_ride_out_a_store_blip(tab: Tab) -> None:
+    """The page's side of two failures the API tests provoke for real: polls that get 503
+    for a while, then a job whose worker died (`failed` with `worker_lost`)."""
+    job = {"jobId": "J" * 22, "conversationId": "e2e-lost", "status": "running"}
+    polls: list[int] = []
+
+    def conversation(route: Route) -> None:
+        route.fulfill(json={**job, "error": None})
+
+    def progress(route: Route) -> None:
+        polls.append(1)
+        if len(polls) <= 2:
+            route.fulfill(status=503, json={"error": "store unreachable", "hasResult": False})
+            return
+        failed = {"code": "worker_lost", "message": "the worker stopped sending heartbeats"}
+        route.fulfill(
+            json={**job, "status": "failed", "stage": "sentiment", "percent": 60.0,
+                  "message": "", "updatedAt": "2026-01-01T00:00:00Z", "error": failed}
+        )  # fmt: skip
+
+    page = tab.page
+    page.route("**/api/conversations/e2e-lost", conversation)
+    page.route("**/api/progress/e2e-lost", progress)
+    page.goto("/#/c/e2e-lost")
+    page.wait_for_selector("#status-note:not([hidden])")
+    assert "store is unavailable" in text(page, "#status-note")
+    page.wait_for_selector(PROBLEM)
+    assert len(polls) == 3
+    assert page.get_attribute("#problem", "data-kind") == "worker_lost"
+    assert "worker running this analysis stopped" in text(page, "#problem-text")
+    tab.shot("worker-lost")
     assert tab.errors == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import Server, Tab
 
@@ -96,6 +98,14 @@ def test_an_upload_shows_live_progress_then_every_chart(
     assert "Big group chat.txt" in text(page, "#file-chosen")
     page.get_by_role("button", name="Analyse").click()
     page.wait_for_selector("#status:not([hidden])")
+    with contextlib.suppress(PlaywrightTimeoutError):  # a picture of the bar mid-way, if caught
+        page.wait_for_function(
+            "() => ['prepare', 'content', 'sentiment', 'keywords']"
+            ".includes(document.getElementById('stage').dataset.stage)",
+            timeout=10_000,
+        )
+    page.wait_for_timeout(350)  # the bar's width eases over 300 ms
+    tab.shot("progress", full_page=False)
     page.wait_for_selector(RENDERED, timeout=60_000)
 
     seen: list[list[Any]] = page.evaluate("window.__progress")

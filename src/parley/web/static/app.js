@@ -55,7 +55,10 @@ function setProgress({ stage, percent, message }) {
   $("bar-fill").style.width = `${value}%`;
   $("bar").setAttribute("aria-valuenow", String(value));
   $("bar").setAttribute("aria-valuetext", `${STAGES[stage] || stage || ""} ${value}%`);
-  $("stage").textContent = STAGES[stage] || stage || "";
+  const label = STAGES[stage] || stage || "";
+  // Screen readers hear each stage once, not every percent.
+  if ($("stage").dataset.stage !== (stage || "")) $("stage-live").textContent = label;
+  $("stage").textContent = label;
   $("stage").dataset.stage = stage || "";
   $("percent").textContent = `${value}%`;
   $("stage-message").textContent = message || "";
@@ -69,7 +72,9 @@ function statusNote(text) {
 function showStatus(conversationId, progress) {
   view("status");
   $("status-title").textContent = "Analysing";
-  $("status-conv").textContent = conversationId ? `Conversation ${conversationId}` : "";
+  const name = inputFor(conversationId)?.label;
+  $("status-conv").textContent = [name, conversationId ? `conversation ${conversationId}` : null]
+    .filter(Boolean).join(" · ");
   statusNote("");
   setProgress(progress);
 }
@@ -95,12 +100,18 @@ function problem(kind, title, text, { where = null, retry = null, retryLabel = "
   $("problem-title").focus?.();
 }
 
+/** The input last sent, if it was for this conversation (to send again). */
+function inputFor(conversationId) {
+  const input = state.lastInput;
+  return input && (input.sentAs ?? input.conversationId) === conversationId ? input : null;
+}
+
 function expired(conversationId) {
   remember({ conversationId, expired: true });
   renderRecent();
   problem("expired", "This result has expired",
     `There is no analysis of “${conversationId}” on the server any more. Results are kept for one hour; analyse the conversation again to see it.`,
-    state.lastInput ? { retry: () => submit({ ...state.lastInput, force: true }), retryLabel: "Analyse it again" } : {});
+    inputFor(conversationId) ? { retry: () => submit({ ...inputFor(conversationId), force: true }), retryLabel: "Analyse it again" } : {});
 }
 
 function storeDown(body, retry) {
@@ -123,7 +134,8 @@ function failed(conversationId, error) {
     parseProblem(error.message, error.details || {});
     return;
   }
-  const again = state.lastInput ? () => submit({ ...state.lastInput, force: true }) : null;
+  const input = inputFor(conversationId);
+  const again = input ? () => submit({ ...input, force: true }) : null;
   if (code === "worker_lost") {
     problem(code, "The analysis stopped",
       "The worker running this analysis stopped before it finished (worker_lost), for example because it was restarted. Nothing is wrong with the conversation: analyse it again.",
@@ -171,7 +183,8 @@ async function inputText(input) {
 
 async function submit(input) {
   const run = ++state.run;
-  state.lastInput = input;
+  state.lastInput = { ...input, sentAs: undefined, label: input.file ? input.file.name : "pasted text" };
+  state.conversationId = input.conversationId;
   state.result = null;
   showStatus(input.conversationId, { stage: "uploading", percent: 0, message: input.file ? input.file.name : "pasted text" });
   $("status-title").focus?.();
@@ -190,6 +203,7 @@ async function submit(input) {
   if (run !== state.run) return;
   const { status, body } = answer;
   if (status === 200 || status === 202) {
+    state.lastInput.sentAs = body.conversationId; // the server derives it when none was given
     state.conversationId = body.conversationId;
     state.jobId = body.jobId;
     remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || "pasted text", savedAt: Date.now(), expired: false });

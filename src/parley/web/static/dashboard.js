@@ -163,17 +163,17 @@ function keywords(result, pending) {
           : note("No word stands out for anyone yet (it takes a word used at least 3 times)."))));
 }
 
-function emoji(result, pending) {
+function emoji(result, pending, { wide = false } = {}) {
   const content = result.content;
   if (!content) return null;
   const top = (content.topEmoji || []).slice(0, 15);
   const favourites = (content.speakers || []).filter((s) => s.topEmoji?.length).slice(0, 12);
   const facts = h("p", { class: "facts" },
     `${num(content.emoji)} emoji (${num(content.distinctEmoji)} different), ${num(content.questions)} questions, ${num(content.links)} links, ${num(content.media)} media messages.`);
-  return card("Emoji and more", { id: "emoji" }, facts,
+  return card("Emoji and more", { id: "emoji", wide }, facts,
     top.length ? figure("Most used emoji", (node) => charts.counts(node, top, { name: "uses" }), pending) : note("No emoji."),
     favourites.length
-      ? h("dl", { class: "distinct" }, favourites.map((s) => [
+      ? h("dl", { class: "distinct columns" }, favourites.map((s) => [
         h("dt", { text: s.speaker }),
         h("dd", { class: "emoji-line", text: s.topEmoji.map((e) => `${e.item} ${e.count}`).join("   ") }),
       ]))
@@ -209,11 +209,11 @@ export async function renderDashboard(container, result) {
     activity(result, pending),
     replies(result, pending),
     responseTimes(result, pending),
+    silences(result),
     sentiment(result, pending),
     keywords(result, pending),
-    emoji(result, pending),
+    emoji(result, pending, { wide: !result.timed?.available }), // beside talk time, or alone
     timed(result, pending),
-    silences(result),
   ];
   fill(container, sections.flat().filter(Boolean));
   // Drawn after insertion, so plotly measures the real width.

@@ -12,6 +12,7 @@ from parley import __version__
 from parley.api.errors import install_error_handlers
 from parley.api.routes import router
 from parley.api.service import Service
+from parley.api.web import install_web
 from parley.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -74,4 +75,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.close_service = holder.close
     install_error_handlers(app)
     app.include_router(router)
+    install_web(app)
     return app

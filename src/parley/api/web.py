@@ -1,0 +1,123 @@
+"""The web page: `/` and its static files, plotly.js from the installed plotly package,
+and the self-contained HTML report of a finished job.
+
+Everything the page loads comes from this server; its Content-Security-Policy forbids
+any other origin, so the page works offline and a CDN can never sneak in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+from html import escape
+from importlib import metadata, resources
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from starlette.staticfiles import StaticFiles
+
+from parley import __version__
+from parley.analysis.formats import FORMAT_NAMES
+from parley.api.errors import error_response
+from parley.api.routes import ConversationId, JobId, Svc
+from parley.errors import JobNotFoundError
+from parley.jobs import JobStatus
+from parley.report import plotly_js_path, render_html
+
+__all__ = ["install_web"]
+
+router = APIRouter(include_in_schema=False)
+
+# plotly injects <style> elements and draws with data: and blob: images; nothing else
+# needs more than 'self'. No other origin is allowed anywhere, so the page is offline.
+_PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# The vendor script's URL carries plotly's version, so it can be cached for a year: a new
+# plotly is a new URL.
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@cache
+def _asset_version() -> str:
+    return f"{__version__}-{metadata.version('plotly')}"
+
+
+@cache
+def _page() -> str:
+    """index.html with the asset version and the format choices filled in."""
+    template = resources.files("parley.web").joinpath("index.html").read_text(encoding="utf-8")
+    options = "".join(
+        f'<option value="{escape(name)}">{escape(name)}</option>' for name in FORMAT_NAMES
+    )
+    return template.replace("{{version}}", escape(_asset_version())).replace(
+        "{{format_options}}", options
+    )
+
+
+def _page_response() -> HTMLResponse:
+    headers = {"Content-Security-Policy": _PAGE_CSP, "Cache-Control": "no-cache"}
+    return HTMLResponse(_page(), headers=headers)
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+async def page() -> HTMLResponse:
+    """The page: upload, progress, dashboard, recent analyses."""
+    return _page_response()
+
+
+@router.get("/c/{conversationId}")
+async def conversation_page(conversationId: ConversationId) -> RedirectResponse:
+    """A conversation's shareable link: the page, showing that conversation."""
+    return RedirectResponse(f"/#/c/{conversationId}", status_code=307)
+
+
+@router.api_route("/static/vendor/plotly.min.js", methods=["GET", "HEAD"])
+async def plotly_js() -> FileResponse:
+    """plotly.js from the installed plotly package, never a copy in the repo, never a CDN."""
+    return FileResponse(
+        plotly_js_path(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": _IMMUTABLE},
+    )
+
+
+@router.get("/api/jobs/{jobId}/report.html", response_model=None)
+async def report(
+    jobId: JobId,
+    svc: Svc,
+    download: Annotated[bool, Query(description="Ask the browser to save it")] = False,
+) -> HTMLResponse | JSONResponse:
+    """The job's result as one self-contained HTML file (charts included, loads nothing).
+
+    404 when the job is unknown, expired or failed; 202 while it runs."""
+    job = await svc.store.get_job(jobId)
+    if job is None:
+        return error_response(JobNotFoundError(f"job {jobId} is unknown or has expired"))
+    if job.status is JobStatus.FAILED:
+        reason = job.error.message if job.error else "unknown error"
+        return error_response(
+            JobNotFoundError(f"job {jobId} failed, so it has no report: {reason}")
+        )
+    if job.status is not JobStatus.COMPLETED:
+        body = {"jobId": jobId, "status": job.status.value, "hasResult": False}
+        return JSONResponse(body, status_code=202)
+    result = await svc.store.get_result(jobId)
+    if result is None:
+        return error_response(JobNotFoundError(f"the result of job {jobId} has expired"))
+    disposition = "attachment" if download else "inline"
+    filename = f"parley-{job.conversation_id.replace(':', '-')}.html"
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"'}
+    # Rendering inlines 4.8 MB of plotly.js: off the event loop, so polls stay quick.
+    html = await asyncio.to_thread(render_html, result)
+    return HTMLResponse(html, headers=headers)
+
+
+def install_web(app: FastAPI) -> None:
+    """Serve the page, its static files and the report on `app`."""
+    app.include_router(router)
+    # After the router, so /static/vendor/plotly.min.js is answered by its route.
+    app.mount("/static", StaticFiles(packages=[("parley.web", "static")]), name="static")

@@ -1,0 +1,78 @@
+// The HTTP API, as {status, body} answers. An HTTP error is an answer, not an exception:
+// the caller decides what a 400, 404 or 503 means for the person looking. Only a failed
+// connection throws (NetworkError).
+
+export class NetworkError extends Error {}
+
+async function answer(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = { error: `HTTP ${response.status} without a JSON body` };
+  }
+  return { status: response.status, body };
+}
+
+export async function getJSON(url) {
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  return answer(response);
+}
+
+/**
+ * POST /api/analyze with a file (multipart) or pasted text (JSON). XMLHttpRequest rather
+ * than fetch because it reports upload progress: `onUpload(fraction)`.
+ */
+export function postAnalyze({ file, content, format, conversationId, force }, onUpload) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/analyze");
+    xhr.responseType = "text";
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable && event.total > 0) onUpload(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      let body;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = { error: `HTTP ${xhr.status} without a JSON body` };
+      }
+      resolve({ status: xhr.status, body });
+    });
+    xhr.addEventListener("error", () => reject(new NetworkError("the server could not be reached")));
+    xhr.addEventListener("abort", () => reject(new NetworkError("the upload was cancelled")));
+    if (file) {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      if (format) form.append("format", format);
+      if (conversationId) form.append("conversationId", conversationId);
+      if (force) form.append("force", "true");
+      xhr.send(form);
+    } else {
+      const body = { content };
+      if (format) body.format = format;
+      if (conversationId) body.conversationId = conversationId;
+      if (force) body.force = true;
+      xhr.setRequestHeader("Content-Type", "application/json");
+      xhr.send(JSON.stringify(body));
+    }
+  });
+}
+
+export async function fetchBlob(url) {
+  let response;
+  try {
+    response = await fetch(url, { cache: "no-store" });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  if (response.ok && response.status === 200) return { status: 200, blob: await response.blob() };
+  return answer(response);
+}

@@ -1,0 +1,522 @@
+// The page's controller: the form, the progress poll, the states, the routes.
+//
+// Routes live in the hash: "#/" is the form, "#/c/{conversationId}" shows that
+// conversation (its progress, its result, or that it has expired). Every poll may land on
+// another worker: the page relies only on what the shared store answers.
+
+import { fetchBlob, getJSON, NetworkError, postAnalyze } from "./api.js";
+import { renderDashboard } from "./dashboard.js";
+import { $, fill, h, show, timeAgo } from "./dom.js";
+import { forgetAll, loadRecent, probablyExpired, remember } from "./recent.js";
+
+const POLL_MS = 400;
+const MAX_BACKOFF_MS = 4000;
+const GIVE_UP_AFTER = 12; // failed polls in a row before saying the store is down
+const ID_RE = /^[A-Za-z0-9\-_.:]{1,128}$/;
+
+const STAGES = {
+  queued: "Waiting for a worker",
+  uploading: "Uploading",
+  parsing: "Reading the file",
+  parsed: "File read",
+  prepare: "Preparing messages",
+  participation: "Counting participation",
+  turns: "Following turns",
+  timed: "Measuring talk time",
+  activity: "Mapping activity",
+  content: "Finding questions, links and emoji",
+  sentiment: "Scoring sentiment",
+  keywords: "Finding keywords",
+  summary: "Writing the summary",
+  done: "Done",
+};
+
+// What is on screen: a new navigation bumps `run`, which stops the loops of the old one.
+const state = { run: 0, lastInput: null, conversationId: null, jobId: null, result: null };
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---- views ---------------------------------------------------------------------------
+
+function view(name) {
+  // data-rendered marks a drawn dashboard (tests wait for it); it goes with the view.
+  if (name !== "result") {
+    delete document.body.dataset.rendered;
+    delete document.body.dataset.renderedConversation;
+  }
+  show($("input"), name === "input");
+  show($("status"), name === "status");
+  show($("problem"), name === "problem");
+  show($("result"), name === "result");
+}
+
+function setProgress({ stage, percent, message }) {
+  const value = Math.max(0, Math.min(100, Math.round(percent ?? 0)));
+  $("bar-fill").style.width = `${value}%`;
+  $("bar").setAttribute("aria-valuenow", String(value));
+  $("bar").setAttribute("aria-valuetext", `${STAGES[stage] || stage || ""} ${value}%`);
+  const label = STAGES[stage] || stage || "";
+  // Screen readers hear each stage once, not every percent.
+  if ($("stage").dataset.stage !== (stage || "")) $("stage-live").textContent = label;
+  $("stage").textContent = label;
+  $("stage").dataset.stage = stage || "";
+  $("percent").textContent = `${value}%`;
+  $("stage-message").textContent = message || "";
+}
+
+function statusNote(text) {
+  $("status-note").textContent = text || "";
+  show($("status-note"), Boolean(text));
+}
+
+function showStatus(conversationId, progress) {
+  view("status");
+  $("status-title").textContent = "Analysing";
+  const name = inputFor(conversationId)?.label;
+  $("status-conv").textContent = [name, conversationId ? `conversation ${conversationId}` : null]
+    .filter(Boolean).join(" · ");
+  statusNote("");
+  setProgress(progress);
+}
+
+/**
+ * A problem, said plainly. `kind` lands in data-kind for tests and styles; `retry`
+ * (optional) is what the "Try again" button does.
+ */
+function problem(kind, title, text, { where = null, retry = null, retryLabel = "Try again", form = false } = {}) {
+  view("problem");
+  show($("input"), form); // a problem with the input: the form stays, to fix and resend
+  show($("problem-home"), !form);
+  $("problem").dataset.kind = kind;
+  $("problem-title").textContent = title;
+  $("problem-text").textContent = text;
+  const whereNode = $("problem-where");
+  if (where) fill(whereNode, ...where);
+  show(whereNode, Boolean(where));
+  const button = $("problem-retry");
+  button.textContent = retryLabel;
+  button.onclick = retry;
+  show(button, Boolean(retry));
+  $("problem-title").focus?.();
+}
+
+/** The input last sent, if it was for this conversation (to send again). */
+function inputFor(conversationId) {
+  const input = state.lastInput;
+  return input && (input.sentAs ?? input.conversationId) === conversationId ? input : null;
+}
+
+function expired(conversationId) {
+  remember({ conversationId, expired: true });
+  renderRecent();
+  problem("expired", "This result has expired",
+    `There is no analysis of “${conversationId}” on the server any more. Results are kept for one hour; analyse the conversation again to see it.`,
+    inputFor(conversationId) ? { retry: () => submit({ ...inputFor(conversationId), force: true }), retryLabel: "Analyse it again" } : {});
+}
+
+function storeDown(body, retry) {
+  const said = body?.error ? [h("span", { class: "server-said", text: `The server said: ${body.error}` })] : null;
+  problem("unavailable", "The store is unavailable",
+    "parley cannot reach its shared store right now, so it can neither start nor look up analyses. Nothing is lost on your side: try again in a few seconds.",
+    { retry, where: said });
+}
+
+function networkDown(retry) {
+  problem("network", "parley cannot be reached",
+    "The server did not answer. Check your connection or that parley is running, then try again.",
+    { retry });
+}
+
+/** A failed job: its error code decides what the person is told. */
+function failed(conversationId, error) {
+  const code = error?.code || "failed";
+  if (code === "input_error") {
+    parseProblem(error.message, error.details || {});
+    return;
+  }
+  const input = inputFor(conversationId);
+  const again = input ? () => submit({ ...input, force: true }) : null;
+  if (code === "worker_lost") {
+    problem(code, "The analysis stopped",
+      "The worker running this analysis stopped before it finished (worker_lost), for example because it was restarted. Nothing is wrong with the conversation: analyse it again.",
+      again ? { retry: again, retryLabel: "Analyse it again" } : {});
+    return;
+  }
+  problem(code, "The analysis failed", `${error?.message || "Unknown error"} (${code}).`,
+    again ? { retry: again, retryLabel: "Analyse it again" } : {});
+}
+
+/** A 400: the file could not be read. Shows the format, the line and, if we have it, the line's text. */
+async function parseProblem(message, details) {
+  const where = [];
+  if (details.format) where.push("Format: ", h("strong", { text: details.format }));
+  if (details.line) where.push(where.length ? " · " : "", "line ", h("strong", { class: "line-no", text: String(details.line) }));
+  if (details.record) where.push(where.length ? " · " : "", "record ", h("strong", { text: String(details.record) }));
+  if (Array.isArray(details.tried)) where.push(where.length ? " · " : "", `Formats tried: ${details.tried.join(", ")}`);
+  problem("parse", "This conversation could not be read", message, { where: where.length ? where : null, form: true });
+  if (details.line && state.lastInput) {
+    const text = await inputText(state.lastInput);
+    const line = text?.split(/\r?\n/)[details.line - 1];
+    if (line !== undefined) {
+      $("problem-where").append(h("pre", { class: "bad-line" }, h("code", { text: line.slice(0, 300) })));
+    }
+  }
+  let hint = " If the format was guessed wrong, pick it under “Format”.";
+  if (state.lastInput?.format) hint = " Check that the chosen format is right, or let parley detect it.";
+  else if (Array.isArray(details.tried)) hint = " No format parley knows fits it: is it one of the exports listed on the form?";
+  $("problem-text").textContent = `${message.replace(/[.\s]*$/, ".")}${hint}`;
+}
+
+async function inputText(input) {
+  if (input.content) return input.content;
+  if (input.file && input.file.size < 5_000_000) {
+    try {
+      return await input.file.text();
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+// ---- the flow ------------------------------------------------------------------------
+
+async function submit(input) {
+  const run = ++state.run;
+  state.lastInput = { ...input, sentAs: undefined, label: input.file ? input.file.name : "pasted text" };
+  state.conversationId = input.conversationId;
+  state.result = null;
+  showStatus(input.conversationId, { stage: "uploading", percent: 0, message: input.file ? input.file.name : "pasted text" });
+  $("status-title").focus?.();
+  let answer;
+  try {
+    answer = await postAnalyze(input, (fraction) => {
+      if (run !== state.run) return;
+      // The upload is its own short phase; the bar starts over for the analysis.
+      if (fraction < 1) setProgress({ stage: "uploading", percent: fraction * 100, message: "" });
+      else setProgress({ stage: "parsing", percent: 0, message: "The server is reading the file" });
+    });
+  } catch (error) {
+    if (run === state.run) networkDown(() => submit(input));
+    return;
+  }
+  if (run !== state.run) return;
+  const { status, body } = answer;
+  if (status === 200 || status === 202) {
+    state.lastInput.sentAs = body.conversationId; // the server derives it when none was given
+    state.conversationId = body.conversationId;
+    state.jobId = body.jobId;
+    remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || "pasted text", savedAt: Date.now(), expired: false });
+    renderRecent();
+    history.pushState(null, "", `#/c/${encodeURIComponent(body.conversationId)}`);
+    await follow(run, body.conversationId, body.jobId, body.status, body.error);
+  } else if (status === 400 && body.code === "input_error") {
+    await parseProblem(body.error, body.details || {});
+  } else if (status === 413) {
+    problem("too_large", "This file is too large", body.error || "The server refused the upload because of its size.", { form: true });
+  } else if (status === 503) {
+    storeDown(body, () => submit(input));
+  } else if (status === 507) {
+    problem("store_full", "The store is full", `${body.error || ""} Try again later, when older results have expired.`, { retry: () => submit(input) });
+  } else if (status === 400 || status === 422) {
+    problem("invalid", "The request was not accepted", body.error || `HTTP ${status}`, { form: true });
+  } else {
+    problem("http", "Something went wrong", `${body.error || "The server answered"} (HTTP ${status}).`, { retry: () => submit(input) });
+  }
+}
+
+/** Go on from a job's status: wait for it, show its result, or say why not. */
+async function follow(run, conversationId, jobId, status, error) {
+  if (status === "completed") return loadResult(run, conversationId, jobId);
+  if (status === "failed") return failed(conversationId, error);
+  return poll(run, conversationId, jobId);
+}
+
+/** Poll the progress until the job ends. Any worker answers: the store has the truth. */
+async function poll(run, conversationId, jobId) {
+  showStatus(conversationId, { stage: "queued", percent: 0, message: "" });
+  let failures = 0;
+  while (run === state.run) {
+    let answer = null;
+    try {
+      answer = await getJSON(`/api/progress/${encodeURIComponent(conversationId)}`);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+    }
+    if (run !== state.run) return;
+    if (answer?.status === 200) {
+      failures = 0;
+      statusNote("");
+      const progress = answer.body;
+      setProgress(progress);
+      jobId = progress.jobId || jobId;
+      if (progress.status === "completed") return loadResult(run, conversationId, jobId);
+      if (progress.status === "failed") return failed(conversationId, progress.error);
+      await sleep(POLL_MS);
+      continue;
+    }
+    if (answer?.status === 404) return expired(conversationId);
+    if (answer && answer.status < 500) {
+      return problem("http", "Something went wrong", `${answer.body.error || ""} (HTTP ${answer.status}).`);
+    }
+    // 503, another 5xx, or no answer: the store or the server is down for now. Keep
+    // trying with a growing pause, and say so; give up after a while, with a retry.
+    failures += 1;
+    if (failures >= GIVE_UP_AFTER) {
+      const again = () => { const next = ++state.run; poll(next, conversationId, jobId); };
+      return answer ? storeDown(answer.body, again) : networkDown(again);
+    }
+    statusNote(answer?.status === 503
+      ? "The store is unavailable at the moment; still trying…"
+      : "The server is not answering at the moment; still trying…");
+    await sleep(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** failures));
+  }
+}
+
+async function loadResult(run, conversationId, jobId) {
+  setProgress({ stage: "done", percent: 100, message: "Fetching the result" });
+  let answer;
+  try {
+    answer = await getJSON(`/api/jobs/${encodeURIComponent(jobId)}/result`);
+  } catch {
+    if (run === state.run) networkDown(() => loadResult(++state.run, conversationId, jobId));
+    return;
+  }
+  if (run !== state.run) return;
+  const { status, body } = answer;
+  if (status === 200 && body.hasResult) return showResult(conversationId, jobId, body.result);
+  if (status === 200 && body.status === "failed") return failed(conversationId, body.error);
+  if (status === 202) return poll(run, conversationId, jobId);
+  if (status === 404) return expired(conversationId);
+  if (status === 503) return storeDown(body, () => loadResult(++state.run, conversationId, jobId));
+  return problem("http", "Something went wrong", `${body.error || ""} (HTTP ${status}).`);
+}
+
+function markRendered() {
+  document.body.dataset.rendered = state.jobId; // every chart has been drawn
+  document.body.dataset.renderedConversation = state.conversationId;
+}
+
+async function showResult(conversationId, jobId, result) {
+  state.result = result;
+  state.conversationId = conversationId;
+  state.jobId = jobId;
+  const known = loadRecent().find((item) => item.conversationId === conversationId);
+  const title = result.title || known?.name || conversationId;
+  remember({ conversationId, jobId, title, messages: result.overview?.messages, format: result.format, expired: false });
+  renderRecent();
+  view("result");
+  $("result-title").textContent = title;
+  const overview = result.overview || {};
+  const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
+  $("result-sub").textContent = `${result.format || "?"} · ${overview.messages ?? "?"} messages${span} · conversation ${conversationId} · kept on the server for one hour`;
+  show($("result-note"), false);
+  await renderDashboard($("dashboard"), result);
+  markRendered();
+}
+
+// ---- downloads -----------------------------------------------------------------------
+
+function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function resultNote(text) {
+  $("result-note").textContent = text;
+  show($("result-note"), Boolean(text));
+}
+
+function fileStem() {
+  return `parley-${(state.conversationId || "result").replace(/[^A-Za-z0-9._-]/g, "-")}`;
+}
+
+function downloadJSON() {
+  if (!state.result) return;
+  const blob = new Blob([JSON.stringify(state.result, null, 2)], { type: "application/json" });
+  saveBlob(blob, `${fileStem()}.json`);
+}
+
+async function downloadHTML() {
+  if (!state.jobId) return;
+  resultNote("Preparing the report…");
+  try {
+    const answer = await fetchBlob(`/api/jobs/${encodeURIComponent(state.jobId)}/report.html?download=true`);
+    if (answer.blob) {
+      saveBlob(answer.blob, `${fileStem()}.html`);
+      resultNote("");
+    } else if (answer.status === 404) {
+      resultNote("The result has expired on the server, so the report cannot be made any more. The JSON download still works from this page.");
+    } else {
+      resultNote(`The report could not be made: ${answer.body?.error || `HTTP ${answer.status}`}.`);
+    }
+  } catch {
+    resultNote("The server could not be reached for the report.");
+  }
+}
+
+async function copyLink() {
+  const link = `${location.origin}/#/c/${encodeURIComponent(state.conversationId)}`;
+  try {
+    await navigator.clipboard.writeText(link);
+    resultNote(`Link copied: ${link} (works for one hour).`);
+  } catch {
+    resultNote(`The link to this result (for one hour): ${link}`);
+  }
+}
+
+// ---- recent analyses -----------------------------------------------------------------
+
+function renderRecent() {
+  const items = loadRecent();
+  show($("recent-empty"), items.length === 0);
+  show($("recent-clear"), items.length > 0);
+  fill($("recent-list"), items.map((item) => {
+    const gone = probablyExpired(item);
+    const label = item.title || item.name || item.conversationId;
+    const facts = [item.format, item.messages !== undefined ? `${item.messages} messages` : null, item.savedAt ? timeAgo(item.savedAt) : null]
+      .filter(Boolean).join(" · ");
+    return h("li", { class: gone ? "expired" : null },
+      h("a", { href: `#/c/${encodeURIComponent(item.conversationId)}` }, label),
+      h("span", { class: "muted" }, ` ${facts}`),
+      gone ? h("span", { class: "badge", text: "expired" }) : null);
+  }));
+}
+
+// ---- routes --------------------------------------------------------------------------
+
+async function openConversation(conversationId) {
+  const run = ++state.run;
+  if (!ID_RE.test(conversationId)) {
+    problem("invalid", "This link is not valid", "A conversation id has 1 to 128 letters, digits and - _ . :");
+    return;
+  }
+  showStatus(conversationId, { stage: "queued", percent: 0, message: "Looking up the conversation" });
+  let answer;
+  try {
+    answer = await getJSON(`/api/conversations/${encodeURIComponent(conversationId)}`);
+  } catch {
+    if (run === state.run) networkDown(() => openConversation(conversationId));
+    return;
+  }
+  if (run !== state.run) return;
+  const { status, body } = answer;
+  if (status === 404) return expired(conversationId);
+  if (status === 503) return storeDown(body, () => openConversation(conversationId));
+  if (status !== 200) return problem("http", "Something went wrong", `${body.error || ""} (HTTP ${status}).`);
+  state.conversationId = conversationId;
+  state.jobId = body.jobId;
+  return follow(run, conversationId, body.jobId, body.status, body.error);
+}
+
+function route() {
+  const match = location.hash.match(/^#\/c\/(.+)$/);
+  if (match) {
+    let id;
+    try {
+      id = decodeURIComponent(match[1]);
+    } catch {
+      id = match[1];
+    }
+    if (id !== state.conversationId || !state.result) openConversation(id);
+    else {
+      view("result");
+      markRendered();
+    }
+    return;
+  }
+  state.run += 1; // stop whatever was running
+  state.conversationId = null;
+  state.result = null;
+  view("input");
+}
+
+// ---- the form ------------------------------------------------------------------------
+
+function chosenFile(file) {
+  state.file = file;
+  show($("file-chosen"), Boolean(file));
+  $("file-name").textContent = file ? `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)` : "";
+  $("drop").classList.toggle("has-file", Boolean(file));
+}
+
+function formError(text) {
+  let node = $("form-error");
+  if (!node) {
+    node = h("p", { id: "form-error", class: "form-error", role: "alert" });
+    $("analyze-form").querySelector(".actions").prepend(node);
+  }
+  node.textContent = text;
+  show(node, Boolean(text));
+}
+
+function setUpForm() {
+  const fileInput = $("file");
+  fileInput.addEventListener("change", () => chosenFile(fileInput.files[0] || null));
+  $("file-clear").addEventListener("click", () => {
+    fileInput.value = "";
+    chosenFile(null);
+  });
+  const drop = $("drop");
+  for (const name of ["dragenter", "dragover"]) {
+    drop.addEventListener(name, (event) => {
+      event.preventDefault();
+      drop.classList.add("dragging");
+    });
+  }
+  for (const name of ["dragleave", "drop"]) {
+    drop.addEventListener(name, () => drop.classList.remove("dragging"));
+  }
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const file = event.dataTransfer?.files?.[0];
+    if (file) chosenFile(file);
+  });
+  // A file dropped anywhere else should not make the browser navigate away.
+  window.addEventListener("dragover", (event) => event.preventDefault());
+  window.addEventListener("drop", (event) => event.preventDefault());
+
+  $("analyze-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const content = $("paste").value;
+    const conversationId = $("conversation-id").value.trim();
+    const idField = $("conversation-id");
+    if (conversationId && !ID_RE.test(conversationId)) {
+      idField.setAttribute("aria-invalid", "true");
+      formError("The conversation id may only have letters, digits and - _ . : (at most 128).");
+      idField.focus();
+      return;
+    }
+    idField.removeAttribute("aria-invalid");
+    if (!state.file && !content.trim()) {
+      formError("Choose or drop a file, or paste the conversation's text.");
+      fileInput.focus();
+      return;
+    }
+    formError("");
+    submit({
+      file: state.file || null,
+      content: state.file ? null : content,
+      format: $("format").value || null,
+      conversationId: conversationId || null,
+      force: $("force").checked,
+    });
+  });
+
+  $("dl-json").addEventListener("click", downloadJSON);
+  $("dl-html").addEventListener("click", downloadHTML);
+  $("copy-link").addEventListener("click", copyLink);
+  $("recent-clear").addEventListener("click", () => {
+    forgetAll();
+    renderRecent();
+  });
+}
+
+setUpForm();
+renderRecent();
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,221 @@
+// The result as a dashboard. Reads the result schema (docs/result-schema.md) and ignores
+// keys it does not know; a section the analysis marks unavailable says why.
+
+import * as charts from "./charts.js";
+import { duration, fill, h, moment, num, pct } from "./dom.js";
+
+const MAX_BARS = 15;
+
+function card(title, { wide = false, id } = {}, ...body) {
+  const heading = h("h3", { text: title });
+  return h("section", { class: wide ? "card panel wide" : "card panel", id, "aria-label": title }, heading, ...body);
+}
+
+function note(text) {
+  return h("p", { class: "muted" }, text);
+}
+
+/** A figure for a chart; `draw(node)` runs once the figure is in the page. */
+function figure(caption, draw, pending) {
+  const plot = h("div", { class: "chart", role: "img", "aria-label": caption });
+  pending.push(() => draw(plot));
+  return h("figure", {}, plot, h("figcaption", { text: caption }));
+}
+
+function table(headers, rows, { caption, numeric = [] } = {}) {
+  const head = h("tr", {}, headers.map((t, i) => h("th", { scope: "col", class: numeric.includes(i) ? "num" : null, text: t })));
+  const body = rows.map((row) =>
+    h("tr", {}, row.map((cell, i) => (i === 0
+      ? h("th", { scope: "row", text: cell })
+      : h("td", { class: numeric.includes(i) ? "num" : null, text: cell })))));
+  return h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": caption || headers[0] },
+    h("table", {}, caption ? h("caption", { class: "visually-hidden", text: caption }) : null,
+      h("thead", {}, head), h("tbody", {}, body)));
+}
+
+function summary(result) {
+  const numbers = result.summary?.numbers || {};
+  const tiles = [
+    ["messages", num(numbers.messages)],
+    ["people", num(numbers.speakers)],
+    ["words", num(numbers.words)],
+  ];
+  if (numbers.days !== undefined) tiles.push(["days", num(numbers.days)]);
+  if (numbers.durationSeconds !== undefined) tiles.push(["long", duration(numbers.durationSeconds)]);
+  if (numbers.sessions !== undefined) tiles.push(["conversations", num(numbers.sessions)]);
+  if (numbers.sentimentMean !== undefined) tiles.push(["mean sentiment", num(numbers.sentimentMean, 2)]);
+  return card("Summary", { wide: true, id: "summary" },
+    h("ul", { class: "headlines" }, (result.summary?.headlines || []).map((line) => h("li", { text: line }))),
+    h("div", { class: "tiles" }, tiles.map(([label, value]) =>
+      h("div", { class: "tile" }, h("strong", { text: value }), h("span", { text: label })))));
+}
+
+function participants(result, pending) {
+  const part = result.participation;
+  if (!part?.speakers?.length) return card("Participants", {}, note("Nobody wrote anything."));
+  const speakers = part.speakers;
+  const top = speakers.slice(0, MAX_BARS);
+  const turns = new Map((result.turns?.speakers || []).map((s) => [s.speaker, s]));
+  const hasTimes = result.turns?.hasTimes ?? result.turns?.timed ?? false;
+  const rows = speakers.map((s) => {
+    const t = turns.get(s.speaker);
+    return [
+      s.speaker, num(s.messages), pct(s.messageShare), num(s.words), pct(s.wordShare),
+      num(s.wordsPerMessage?.mean, 1),
+      hasTimes && t?.responseSeconds?.count ? duration(t.responseSeconds.median) : "–",
+      t ? num(t.sessionsStarted) : "–",
+    ];
+  });
+  const more = part.omittedSpeakers ? note(`${num(part.omittedSpeakers)} less active speakers are not listed.`) : null;
+  return card("Participants", { wide: true, id: "participants" },
+    figure("Share of messages and words per person", (node) => charts.hbars(node, top.map((s) => s.speaker), [
+      { name: "messages", values: top.map((s) => s.messageShare) },
+      { name: "words", values: top.map((s) => s.wordShare) },
+    ], { percent: true }), pending),
+    table(["person", "messages", "share", "words", "word share", "words/msg", "median reply", "started"],
+      rows, { caption: "Participants", numeric: [1, 2, 3, 4, 5, 6, 7] }),
+    more);
+}
+
+function responseTimes(result, pending) {
+  const hasTimes = result.turns?.hasTimes ?? result.turns?.timed ?? false;
+  const speakers = (result.turns?.speakers || []).filter((s) => s.responseSeconds?.count > 0).slice(0, MAX_BARS);
+  if (!hasTimes || !speakers.length) {
+    return card("Response times", {}, note("Not available: the messages carry no times, or nobody answered anybody."));
+  }
+  const minutes = (seconds) => Math.round((seconds / 60) * 10) / 10;
+  return card("Response times", { id: "response-times" },
+    figure("Minutes before answering: median and slowest 10%", (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
+      { name: "median", values: speakers.map((s) => minutes(s.responseSeconds.median)) },
+      { name: "90th percentile", values: speakers.map((s) => minutes(s.responseSeconds.p90)), color: "#9ecae1" },
+    ], { xTitle: "minutes" }), pending));
+}
+
+function activity(result, pending) {
+  const act = result.activity;
+  if (!act || act.available === false) {
+    return card("Activity", { wide: true }, note(`Not available: ${act?.reason || "no timestamps"}.`));
+  }
+  const facts = h("p", { class: "facts" },
+    `${num(act.activeDays)} active days out of ${num(act.spanDays)}; busiest ${act.busiestDay} with ${num(act.busiestDayMessages)} messages; longest daily streak ${num(act.longestDailyStreak)} days.`);
+  return [
+    card("Activity over time", { wide: true, id: "activity" }, facts,
+      figure(`Messages per ${act.byDate.unit}`, (node) => charts.timeline(node, act.byDate), pending)),
+    card("When people write", { id: "heatmap" },
+      figure("Messages by weekday and hour", (node) => charts.weekHeatmap(node, act.heatmap, act.weekdays), pending)),
+  ];
+}
+
+function sentiment(result, pending) {
+  const mood = result.sentiment;
+  if (!mood || !mood.scoredMessages) return card("Sentiment", {}, note("No text messages to score."));
+  const quotes = (title, list) => (list?.length
+    ? h("div", { class: "quotes" }, h("h4", { text: title }), list.map((q) =>
+      h("blockquote", {}, h("p", { text: q.text }),
+        h("footer", {}, h("span", { class: "who", text: q.speaker }), ` · ${moment(q.at)} · ${num(q.score, 2)}`))))
+    : null);
+  const parts = [
+    h("p", { class: "facts" }, `${pct(mood.positiveShare)} positive, ${pct(mood.negativeShare)} negative, ${pct(mood.neutralShare)} neutral messages (VADER, English lexicon).`),
+  ];
+  if (mood.overTime?.labels?.length) {
+    const title = Array.isArray(mood.overTime.speakers) ? "Mean sentiment over time, per person" : "Mean sentiment over time";
+    parts.push(figure(title, (node) => charts.sentimentLines(node, mood.overTime), pending));
+  }
+  const speakers = (mood.speakers || []).slice(0, MAX_BARS);
+  if (speakers.length) {
+    parts.push(figure("Mean sentiment per person", (node) => charts.sentimentBars(node, speakers), pending));
+  }
+  parts.push(h("div", { class: "quote-cols" }, quotes("Most positive", mood.mostPositive), quotes("Most negative", mood.mostNegative)));
+  return card("Sentiment", { wide: true, id: "sentiment" }, ...parts);
+}
+
+function replies(result, pending) {
+  const matrix = result.turns?.replyMatrix;
+  if (!matrix?.speakers?.length || matrix.speakers.length < 2) {
+    return card("Who answers whom", {}, note("Needs at least two people."));
+  }
+  const pairs = (result.turns.pairs || []).slice(0, 8).map((p) => [
+    `${p.responder} → ${p.to}`, num(p.answers), duration(p.medianSeconds),
+  ]);
+  return card("Who answers whom", { id: "replies" },
+    figure("Times each person (row) answered another (column)", (node) => charts.replyMatrix(node, matrix), pending),
+    pairs.length ? table(["pair", "answers", "median reply"], pairs, { caption: "Busiest pairs", numeric: [1, 2] }) : null);
+}
+
+function keywords(result, pending) {
+  const kw = result.keywords;
+  if (!kw?.top?.length) return card("Keywords", {}, note("Too few words to find keywords."));
+  const top = kw.top.slice(0, 20);
+  const distinctive = (kw.distinctive || []).filter((d) => d.words?.length);
+  return card("Keywords", { wide: true, id: "keywords" },
+    h("p", { class: "facts" }, `${num(kw.tokens)} words, ${num(kw.vocabulary)} different ones.`),
+    h("div", { class: "two" },
+      figure("Most frequent words", (node) => charts.hbars(node, top.map((w) => w.word), [
+        { name: "uses", values: top.map((w) => w.count), color: "#009E73" },
+      ]), pending),
+      h("div", {}, h("h4", { text: "Words that set each person apart" }),
+        distinctive.length
+          ? h("dl", { class: "distinct" }, distinctive.slice(0, 12).map((d) => [
+            h("dt", { text: d.speaker }),
+            h("dd", {}, h("ul", { class: "chips" }, d.words.map((w) =>
+              h("li", { title: `used ${w.count} times, z = ${num(w.z, 1)}`, text: w.word })))),
+          ]))
+          : note("No word stands out for anyone yet (it takes a word used at least 3 times)."))));
+}
+
+function emoji(result, pending, { wide = false } = {}) {
+  const content = result.content;
+  if (!content) return null;
+  const top = (content.topEmoji || []).slice(0, 15);
+  const favourites = (content.speakers || []).filter((s) => s.topEmoji?.length).slice(0, 12);
+  const facts = h("p", { class: "facts" },
+    `${num(content.emoji)} emoji (${num(content.distinctEmoji)} different), ${num(content.questions)} questions, ${num(content.links)} links, ${num(content.media)} media messages.`);
+  return card("Emoji and more", { id: "emoji", wide }, facts,
+    top.length ? figure("Most used emoji", (node) => charts.counts(node, top, { name: "uses" }), pending) : note("No emoji."),
+    favourites.length
+      ? h("dl", { class: "distinct columns" }, favourites.map((s) => [
+        h("dt", { text: s.speaker }),
+        h("dd", { class: "emoji-line", text: s.topEmoji.map((e) => `${e.item} ${e.count}`).join("   ") }),
+      ]))
+      : null);
+}
+
+function timed(result, pending) {
+  const t = result.timed;
+  if (!t || !t.available) return null;
+  const speakers = (t.speakers || []).slice(0, MAX_BARS);
+  return card("Talk time", { id: "talk" },
+    h("p", { class: "facts" }, `${duration(t.durationSeconds)} in all, ${duration(t.silenceSeconds)} of silence, ${num(t.interruptions)} interruptions, ${num(t.switchesPerMinute, 1)} speaker switches a minute.`),
+    figure("Share of talk time", (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
+      { name: "talk", values: speakers.map((s) => s.talkShare) },
+    ], { percent: true }), pending));
+}
+
+function silences(result) {
+  const list = result.turns?.longestSilences || [];
+  if (!list.length) return null;
+  return card("Longest silences", { id: "silences" },
+    table(["silence", "after", "until", "broken by"],
+      list.map((s) => [duration(s.seconds), moment(s.after), moment(s.until), s.brokenBy ?? "–"]),
+      { caption: "Longest silences" }));
+}
+
+/** Render `result` into `container`; returns once every chart is drawn. */
+export async function renderDashboard(container, result) {
+  const pending = [];
+  const sections = [
+    summary(result),
+    participants(result, pending),
+    activity(result, pending),
+    replies(result, pending),
+    responseTimes(result, pending),
+    silences(result),
+    sentiment(result, pending),
+    keywords(result, pending),
+    emoji(result, pending, { wide: !result.timed?.available }), // beside talk time, or alone
+    timed(result, pending),
+  ];
+  fill(container, sections.flat().filter(Boolean));
+  // Drawn after insertion, so plotly measures the real width.
+  await Promise.all(pending.map((draw) => draw()));
+}

@@ -1,0 +1,173 @@
+"""End-to-end fixtures: a real `parley serve --workers 2` on a private redis-server, and
+Debian's Chromium driven by Playwright (never a browser Playwright downloads itself)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from tests.redis_server import RedisServer, free_port, running_redis
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # tests run as root
+    "--disable-gpu",
+    # This machine's network is closed: without these, Chromium's own background
+    # connections are refused over and over, and slow every start.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (PARLEY_CHROMIUM overrides); scripts/test installs it."""
+    for candidate in (os.environ.get("PARLEY_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    message = "no Chromium: scripts/test installs Debian's chromium (apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass
+class Server:
+    """A running `parley serve`; `url` is its base address."""
+
+    url: str
+    redis: RedisServer
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"parley serve did not start:\n{log.read_text()[-4000:]}")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's own process group (uvicorn and its workers), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+# Module scope, not session: while sync Playwright runs, its event loop counts as running
+# in this thread, and every asyncio test after it would fail to start its own loop.
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    """`parley serve --workers 2` on a private Redis: every poll may land on either worker."""
+    with running_redis() as redis_server, tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        log_path = Path(tmp) / "serve.log"
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_server.url,
+            "PARLEY_ANALYSIS_PROCESSES": "1",  # one analysis process per worker: light
+            "PARLEY_PROGRESS_INTERVAL_SECONDS": "0.1",  # more steps for the bar to show
+            "PARLEY_LOG_LEVEL": "warning",
+        }
+        env.pop("KV_URL", None)
+        cmd = [sys.executable, "-m", "parley", "serve", "--workers", "2", "--port", str(port)]
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_serving(url, process, log_path)
+            yield Server(url, redis_server, process, log_path)
+        finally:
+            _stop(process)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@dataclass
+class Tab:
+    """A page in a fresh browser profile, with what the browser complained about."""
+
+    page: Page
+    errors: list[str]
+
+    def shot(self, name: str, *, full_page: bool = True) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+
+@pytest.fixture
+def tab(browser: Browser, server: Server) -> Iterator[Tab]:
+    """A new context (its own localStorage) at desktop size; fails the test on any page
+    error or console error (a CSP violation is one)."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=server.url, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # An HTTP error the page handles (a 400 for a bad file, a 404 for an expired
+        # result) is logged by Chromium too; those are expected, anything else is not.
+        expected = message.text.startswith("Failed to load resource: the server responded")
+        if message.type == "error" and not expected:
+            errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    try:
+        yield Tab(page, errors)
+    finally:
+        context.close()

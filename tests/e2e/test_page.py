@@ -1,0 +1,312 @@
+"""The page, end to end: a real Chromium against `parley serve --workers 2` on Redis."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.e2e.conftest import Server, Tab
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.redis]
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
+ANALYSIS_STAGES = {
+    "parsed", "prepare", "participation", "turns", "timed", "activity",
+    "content", "sentiment", "keywords", "summary",
+}  # fmt: skip
+
+# Records every value the progress bar shows, with its stage, from the first paint on.
+RECORD_PROGRESS = """
+window.__progress = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const bar = document.getElementById("bar");
+  new MutationObserver(() => window.__progress.push([
+    document.getElementById("stage").dataset.stage,
+    Number(bar.getAttribute("aria-valuenow")),
+  ])).observe(bar, { attributes: true, attributeFilter: ["aria-valuenow"] });
+});
+"""
+RENDERED = "body[data-rendered]"
+PROBLEM = "#problem:not([hidden])"
+
+
+@pytest.fixture(scope="session")
+def big_chat(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 100,000-message WhatsApp export (7 MB): long enough for the bar to move."""
+    rng = random.Random(5)
+    names = ["Ana", "Ben", "Chloé", "Dev", "Emeka", "Fatima", "Goran", "Hana"]
+    words = [
+        "good",
+        "morning",
+        "lunch",
+        "today",
+        "train",
+        "late",
+        "coffee",
+        "project",
+        "thanks",
+        "great",
+        "sorry",
+        "sad",
+    ]
+    emoji = ["😂", "👍", "❤️", "🎉", ""]
+    moment = datetime(2024, 1, 1, 8, 0)
+    lines = []
+    for _ in range(100_000):
+        moment += timedelta(seconds=rng.expovariate(1 / 120))
+        text = " ".join(rng.choices(words, k=rng.randint(1, 12))) + rng.choice(emoji)
+        name = rng.choices(names, weights=range(len(names), 0, -1))[0]
+        lines.append(f"{moment:%d/%m/%Y, %H:%M} - {name}: {text}")
+    path = tmp_path_factory.mktemp("chats") / "Big group chat.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def text(page: Page, selector: str) -> str:
+    return page.text_content(selector) or ""
+
+
+def drawn_charts(tab: Tab) -> list[dict[str, Any]]:
+    """Each chart on the dashboard: whether plotly drew it, and how many marks it has."""
+    charts: list[dict[str, Any]] = tab.page.eval_on_selector_all(
+        "#dashboard .chart",
+        """nodes => nodes.map(n => ({
+            label: n.getAttribute("aria-label"),
+            svg: n.querySelector("svg.main-svg") !== null,
+            marks: n.querySelectorAll("g.trace path, g.trace .point, g.hm image").length,
+        }))""",
+    )
+    return charts
+
+
+def test_an_upload_shows_live_progress_then_every_chart(
+    tab: Tab, big_chat: Path, server: Server
+) -> None:
+    page = tab.page
+    page.add_init_script(RECORD_PROGRESS)
+    page.goto("/")
+    tab.shot("home-desktop")
+    page.set_input_files("#file", str(big_chat))
+    assert "Big group chat.txt" in text(page, "#file-chosen")
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector("#status:not([hidden])")
+    with contextlib.suppress(PlaywrightTimeoutError):  # a picture of the bar mid-way, if caught
+        page.wait_for_function(
+            "() => ['prepare', 'content', 'sentiment', 'keywords']"
+            ".includes(document.getElementById('stage').dataset.stage)",
+            timeout=10_000,
+        )
+    page.wait_for_timeout(350)  # the bar's width eases over 300 ms
+    tab.shot("progress", full_page=False)
+    page.wait_for_selector(RENDERED, timeout=60_000)
+
+    seen: list[list[Any]] = page.evaluate("window.__progress")
+    analysis = [percent for stage, percent in seen if stage in ANALYSIS_STAGES]
+    assert analysis == sorted(analysis), f"the bar went backwards: {seen}"
+    assert any(0 < percent < 100 for percent in analysis), f"the bar never moved: {seen}"
+    assert seen[-1] == ["done", 100]
+    assert page.get_attribute("#bar", "aria-valuenow") == "100"
+    conversation = page.get_attribute("body", "data-rendered-conversation")
+    assert conversation
+    assert page.url.endswith(f"/#/c/{conversation}")  # the link to this result
+
+    charts = drawn_charts(tab)
+    assert len(charts) >= 8
+    for chart in charts:
+        assert chart["svg"], f"no plot: {chart}"
+        assert chart["marks"] > 0, f"an empty plot: {chart}"
+    assert text(page, "#result-title") == "Big group chat.txt"
+    assert "100,000 messages" in text(page, "#summary")
+    tab.shot("dashboard-desktop")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(400)  # plotly redraws on resize
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways at phone width"
+    tab.shot("dashboard-phone")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download JSON").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".json")
+    result = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert result["schemaVersion"] == 1
+    assert result["overview"]["messages"] == 100_000
+
+    with page.expect_download() as report_info:
+        page.get_by_role("button", name="Download HTML report").click()
+    assert report_info.value.suggested_filename.endswith(".html")
+    report = Path(report_info.value.path()).read_text(encoding="utf-8")
+    assert report.lstrip().lower().startswith("<!doctype html>")
+    assert tab.errors == []
+
+
+def test_a_file_that_does_not_parse_shows_its_format_and_line(tab: Tab, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text('{\n "messages": [\n  {"role": "user", "content": "hi"},\n  {oops}\n]}\n')
+    page = tab.page
+    page.goto("/")
+    page.set_input_files("#file", str(bad))
+    page.get_by_label("Format").select_option("messages")
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(PROBLEM)
+    assert page.get_attribute("#problem", "data-kind") == "parse"
+    assert text(page, "#problem-title") == "This conversation could not be read"
+    assert text(page, "#problem-where .line-no") == "4"
+    assert "messages" in text(page, "#problem-where")
+    assert text(page, "#problem-where .bad-line") == "  {oops}"
+    # The form stays, with the file still chosen: pick another format and send again.
+    assert page.is_visible("#analyze-form")
+    assert "broken.json" in text(page, "#file-chosen")
+    tab.shot("parse-error")
+    assert tab.errors == []
+
+
+def test_nothing_chosen_is_said_on_the_form(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/")
+    page.get_by_role("button", name="Analyse").click()
+    assert "Choose or drop a file" in text(page, "#form-error")
+    page.get_by_label("Conversation id").fill("has spaces")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill("x")
+    page.get_by_role("button", name="Analyse").click()
+    assert page.get_attribute("#conversation-id", "aria-invalid") == "true"
+
+
+def test_a_conversation_link_shows_its_result_then_says_it_expired(
+    tab: Tab, server: Server
+) -> None:
+    content = (FIXTURES / "whatsapp_android_dmy_24h.txt").read_text(encoding="utf-8")
+    with server.api() as api:
+        posted = api.post(
+            "/api/analyze?wait=true", json={"content": content, "conversationId": "e2e-link"}
+        )
+        assert posted.status_code == 200
+        page = tab.page
+        page.goto("/c/e2e-link")
+        page.wait_for_selector(RENDERED)
+        assert page.url.endswith("/#/c/e2e-link")
+        assert "Tom Okafor" in text(page, "#participants")
+        assert all(chart["marks"] > 0 for chart in drawn_charts(tab))
+
+        # What an hour does, now: the store forgets the conversation.
+        assert api.delete("/api/conversations/e2e-link").status_code == 200
+    page.goto("/c/e2e-link")
+    page.wait_for_selector(PROBLEM)
+    assert page.get_attribute("#problem", "data-kind") == "expired"
+    assert text(page, "#problem-title") == "This result has expired"
+    tab.shot("expired")
+
+    # The browser remembers it, marked as expired.
+    page.goto("/#/")
+    item = page.locator("#recent-list li", has_text="e2e-link")
+    assert "expired" in (item.text_content() or "")
+    assert tab.errors == []
+
+
+def test_recent_analyses_are_kept_in_this_browser(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(
+        (FIXTURES / "whatsapp_ios_mdy_12h.txt").read_text(encoding="utf-8")
+    )
+    page.get_by_label("Conversation id").fill("e2e-recent")
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
+    page.get_by_role("link", name="parley").click()
+    page.wait_for_selector("#input:not([hidden])")
+    link = page.get_by_role("link", name="pasted text")
+    assert link.get_attribute("href") == "#/c/e2e-recent"
+    page.reload()  # it is in localStorage, not in memory
+    page.get_by_role("link", name="pasted text").click()
+    page.wait_for_selector(RENDERED)
+    assert page.url.endswith("#/c/e2e-recent")
+    tab.shot("recent")
+    assert tab.errors == []
+
+
+def test_names_and_messages_are_shown_as_text_never_as_html(tab: Tab) -> None:
+    evil = "<img src=x onerror=alert(1)> <b>Eve</b>"
+    chat = "\n".join(
+        f"14/03/2023, 09:{10 + i:02d} - {name}: <b>hello</b> {word} great <script>x</script>"
+        for i, (name, word) in enumerate([(evil, "apple"), ("Bob", "pear")] * 5)
+    )
+    page = tab.page
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(chat)
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
+    assert page.locator("#dashboard img, #dashboard b, #dashboard script").count() == 0
+    assert evil in text(page, "#participants table")
+    # plotly reads markup in labels: the name reaches it escaped, and shows as typed.
+    ticks = page.locator("#participants .ytick text").all_text_contents()
+    assert evil in ticks
+    assert page.title().startswith("parley")
+    assert tab.errors == []
+
+
+def test_an_unavailable_store_is_said_and_a_retry_recovers(tab: Tab, server: Server) -> None:
+    page = tab.page
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(
+        (FIXTURES / "whatsapp_german_dots_seconds.txt").read_text(encoding="utf-8")
+    )
+    server.redis.stop()
+    try:
+        page.get_by_role("button", name="Analyse").click()
+        page.wait_for_selector(PROBLEM)
+        assert page.get_attribute("#problem", "data-kind") == "unavailable"
+        assert text(page, "#problem-title") == "The store is unavailable"
+        tab.shot("store-unavailable")
+    finally:
+        server.redis.start()
+    page.get_by_role("button", name="Try again").click()
+    page.wait_for_selector(RENDERED)
+    # Only the 503 itself was logged, as the expected HTTP error.
+    assert tab.errors == []
+
+
+def test_a_lost_worker_is_said_and_polls_ride_out_a_store_blip(tab: Tab) -> None:
+    """The page's side of two failures the API tests provoke for real: polls that get 503
+    for a while, then a job whose worker died (`failed` with `worker_lost`)."""
+    job = {"jobId": "J" * 22, "conversationId": "e2e-lost", "status": "running"}
+    polls: list[int] = []
+
+    def conversation(route: Route) -> None:
+        route.fulfill(json={**job, "error": None})
+
+    def progress(route: Route) -> None:
+        polls.append(1)
+        if len(polls) <= 2:
+            route.fulfill(status=503, json={"error": "store unreachable", "hasResult": False})
+            return
+        failed = {"code": "worker_lost", "message": "the worker stopped sending heartbeats"}
+        route.fulfill(
+            json={**job, "status": "failed", "stage": "sentiment", "percent": 60.0,
+                  "message": "", "updatedAt": "2026-01-01T00:00:00Z", "error": failed}
+        )  # fmt: skip
+
+    page = tab.page
+    page.route("**/api/conversations/e2e-lost", conversation)
+    page.route("**/api/progress/e2e-lost", progress)
+    page.goto("/#/c/e2e-lost")
+    page.wait_for_selector("#status-note:not([hidden])")
+    assert "store is unavailable" in text(page, "#status-note")
+    page.wait_for_selector(PROBLEM)
+    assert len(polls) == 3
+    assert page.get_attribute("#problem", "data-kind") == "worker_lost"
+    assert "worker running this analysis stopped" in text(page, "#problem-text")
+    tab.shot("worker-lost")
+    assert tab.errors == []

@@ -3,14 +3,8 @@ Debian's Chromium driven by Playwright (never a browser Playwright downloads its
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
-from tests.redis_server import RedisServer, free_port, running_redis
+from tests.parley_server import ParleyServer, running_parley
+from tests.redis_server import RedisServer, running_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -52,41 +47,20 @@ def chromium_path() -> str:
 
 @dataclass
 class Server:
-    """A running `parley serve`; `url` is its base address."""
+    """A running `parley serve --workers 2` and the private Redis it uses."""
 
-    url: str
+    parley: ParleyServer
     redis: RedisServer
-    process: subprocess.Popen[bytes]
-    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return self.parley.url
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
+        return self.parley.log()
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"parley serve did not start:\n{log.read_text()[-4000:]}")
-        time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's own process group (uvicorn and its workers), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
 
 
 # Module scope, not session: while sync Playwright runs, its event loop counts as running
@@ -94,28 +68,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     """`parley serve --workers 2` on a private Redis: every poll may land on either worker."""
-    with running_redis() as redis_server, tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        log_path = Path(tmp) / "serve.log"
-        env = {
-            **os.environ,
-            "REDIS_URL": redis_server.url,
-            "PARLEY_ANALYSIS_PROCESSES": "1",  # one analysis process per worker: light
-            "PARLEY_PROGRESS_INTERVAL_SECONDS": "0.1",  # more steps for the bar to show
-            "PARLEY_LOG_LEVEL": "warning",
-        }
-        env.pop("KV_URL", None)
-        cmd = [sys.executable, "-m", "parley", "serve", "--workers", "2", "--port", str(port)]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_serving(url, process, log_path)
-            yield Server(url, redis_server, process, log_path)
-        finally:
-            _stop(process)
+    with (
+        running_redis() as redis_server,
+        running_parley(
+            redis_server.url,
+            workers=2,
+            PARLEY_PROGRESS_INTERVAL_SECONDS="0.1",  # more steps for the bar to show
+        ) as (parley,),
+    ):
+        yield Server(parley, redis_server)
 
 
 @pytest.fixture(scope="module")

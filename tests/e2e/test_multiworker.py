@@ -52,6 +52,7 @@ class RandomRouter:
         self.urls = [server.url for server in servers]
         self.random = random.Random(seed)
         self.statuses: Counter[tuple[str, int]] = Counter()
+        self.started: list[str] = []
         self.client = httpx.AsyncClient(timeout=30)
 
     async def request(self, kind: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -63,6 +64,7 @@ class RandomRouter:
         started = await self.request("start", "POST", "/api/analyze", json={"content": content})
         assert started.status_code == 202, started.text
         job = started.json()
+        self.started.append(job["conversationId"])
         for _ in range(polls):
             poll = await self.request("poll", "GET", job["links"]["progress"])
             if poll.status_code == 200 and poll.json()["status"] in ("completed", "failed"):
@@ -77,7 +79,15 @@ async def test_thirty_analyses_with_every_request_on_a_random_worker_all_complet
 ) -> None:
     router = RandomRouter(shared, seed=1)
     try:
-        results = await asyncio.gather(*(router.analyse(chat(i)) for i in range(30)))
+        async with asyncio.timeout(45):  # normally ~2 s: past this, say what each job does
+            results = await asyncio.gather(*(router.analyse(chat(i)) for i in range(30)))
+    except TimeoutError:
+        states = [
+            (await router.client.get(f"{shared[0].url}/api/progress/{job}")).text
+            for job in router.started
+        ]
+        logs = "\n".join(server.log() for server in shared)
+        pytest.fail(f"analyses still running after 45 s: {router.statuses}\n{states}\n{logs}")
     finally:
         await router.client.aclose()
     unfinished = [r for r in results if r is None or not r["hasResult"]]

@@ -56,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
     if args.mode:
         os.environ["PARLEY_MODE"] = args.mode
     os.environ["WEB_CONCURRENCY"] = str(args.workers)
+    store = settings.redis_target if settings.redis_url else "in-process (this process only)"
     print(
         f"parley serving on http://{args.host}:{args.port} with {args.workers} worker(s), "
-        f"store: {settings.backend} ({settings.redis_target})",
+        f"store: {store}",
         file=sys.stderr,
     )
     if args.open:

@@ -91,3 +91,11 @@ def test_serve_refuses_several_workers_on_the_in_process_store(tmp_path: Path) -
     assert result.returncode == 1
     assert "would be 'not found' on the others" in result.stderr
     assert "REDIS_URL" in result.stderr
+
+
+def test_serve_with_an_unreachable_redis_says_why_in_one_line_and_exits_1(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "serve", REDIS_URL=f"redis://:{PASSWORD}@127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert "unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert PASSWORD not in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import sys
@@ -14,7 +15,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from parley.errors import ConfigError
-from parley.settings import ExecutionMode, load_settings
+from parley.kv import open_kv
+from parley.settings import ExecutionMode, Settings, load_settings
 
 __all__ = ["register"]
 
@@ -52,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
             "'not found' on the others (the bug parley exists to fix). Set REDIS_URL "
             "(e.g. REDIS_URL=redis://127.0.0.1:6379/0) or use --workers 1."
         )
+    if settings.redis_url is not None:
+        # Each worker probes the store as it starts; probing here first turns a wrong
+        # REDIS_URL into one sentence instead of a traceback per worker.
+        asyncio.run(_probe(settings))
     # Workers are new processes that read their settings from the environment.
     if args.mode:
         os.environ["PARLEY_MODE"] = args.mode
@@ -78,9 +84,15 @@ def run(args: argparse.Namespace) -> int:
     )
     if config.workers > 1:  # as uvicorn.run does, with the socket bound by _TCPConfig
         Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        uvicorn.Server(config).run()
-    return 0
+        return 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
+
+
+async def _probe(settings: Settings) -> None:
+    kv = await open_kv(settings)
+    await kv.aclose()
 
 
 class _TCPConfig(uvicorn.Config):

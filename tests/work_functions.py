@@ -31,3 +31,19 @@ def bad_input(progress: Progress) -> None:
 
 def crash(progress: Progress) -> None:
     raise RuntimeError("boom")
+
+
+def report_then_crash(progress: Progress) -> None:
+    progress("analysing", 10, "")
+    time.sleep(0.1)
+    progress("analysing", 20, "")  # held back by the owner's throttle
+    raise RuntimeError("boom")
+
+
+def ticking(seconds: float, progress: Progress) -> dict[str, float]:
+    """Reports every 0.1 s for `seconds`: a live job that keeps writing progress."""
+    steps = int(seconds / 0.1)
+    for i in range(steps):
+        progress("ticking", 100 * i / steps, "")
+        time.sleep(0.1)
+    return {"ticked": seconds}

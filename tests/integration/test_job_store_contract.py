@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from parley.errors import InputTooLargeError, InvalidIdError, JobConflictError
-from parley.jobs import WORKER_LOST, JobStatus, JobStore, StoreConfig
+from parley.jobs import WORKER_LOST, JobStatus, JobStore, Progress, StoreConfig
 from parley.kv import KV
 from parley.kv._codec import GZIP_MAGIC
 from tests.conftest import CONTRACT_TTL
@@ -148,7 +148,7 @@ async def test_heartbeat_refreshes_the_ttls_of_the_running_jobs_keys(kv: KV) -> 
     await kv.expire(f"job:{job.job_id}", 5)
     await kv.expire(f"job_index:{CONV}", 5)
     await kv.expire(f"progress:{CONV}", 5)
-    beat = await store.heartbeat(running)
+    beat = await store.heartbeat(running, Progress.starting(running))
     assert beat.heartbeat_at is not None
     assert running.heartbeat_at is not None
     assert beat.heartbeat_at >= running.heartbeat_at
@@ -183,7 +183,7 @@ async def test_a_job_whose_heartbeat_stops_reads_as_failed_worker_lost(kv: KV) -
     assert created
     assert replacement.job_id != job.job_id
     with pytest.raises(JobConflictError):
-        await store.heartbeat(running)
+        await store.heartbeat(running, Progress.starting(running))
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from parley.errors import JobConflictError, JobNotFoundError
 from parley.jobs import JobStatus, JobStore, StoreConfig
 from parley.jobs.runner import JobRunner, ProcessExecution, ThreadExecution
 from parley.kv import KV
@@ -130,3 +131,71 @@ async def test_errors_in_another_process_fail_the_job_with_their_message(
     assert failed.error is not None
     assert failed.error.code == "input_error"
     assert "line 3" in failed.error.message
+
+
+async def test_a_failed_job_ends_with_failed_progress_not_a_held_back_report(
+    store: JobStore, threads: ThreadExecution
+) -> None:
+    runner = JobRunner(store, threads, progress_interval=0.5)
+    job_id = await new_job(store)
+    failed = await runner.run(job_id, work.report_then_crash)
+    assert failed.status is JobStatus.FAILED
+    progress = await store.get_progress("conv")
+    assert progress is not None
+    assert (progress.status, progress.error and progress.error.code) == (
+        JobStatus.FAILED,
+        "analysis_error",
+    )
+
+
+async def test_a_job_waiting_for_a_free_slot_stays_running_not_lost(store: JobStore) -> None:
+    """One slot, two jobs: the second reports nothing while it waits, and its heartbeats
+    must keep its progress fresh past the stale limit (1 s here)."""
+    execution = ThreadExecution(max_workers=1)
+    try:
+        runner = JobRunner(store, execution, heartbeat_seconds=0.2)
+        first = await new_job(store, "first")
+        second = await new_job(store, "second")
+        tasks = [
+            asyncio.create_task(runner.run(first, functools.partial(work.slow, 2.0))),
+            asyncio.create_task(runner.run(second, functools.partial(work.slow, 0.1))),
+        ]
+        await asyncio.sleep(1.5)
+        waiting = await store.get_progress("second")
+        assert waiting is not None
+        assert waiting.status is JobStatus.RUNNING, waiting
+        assert [job.status for job in await asyncio.gather(*tasks)] == [JobStatus.COMPLETED] * 2
+    finally:
+        execution.shutdown()
+
+
+async def test_an_owner_whose_job_was_replaced_stops_writing_progress(
+    kv: KV, threads: ThreadExecution
+) -> None:
+    store = JobStore(kv, StoreConfig(ttl_seconds=CONTRACT_TTL, stale_seconds=0.5))
+    # Its heartbeats never come in time: the job reads as lost while its work runs on.
+    runner = JobRunner(store, threads, heartbeat_seconds=30, progress_interval=0.05)
+    old_id = await new_job(store)
+    old_run = asyncio.create_task(runner.run(old_id, functools.partial(work.ticking, 1.5)))
+    await asyncio.sleep(0.8)
+    replacement, created = await store.create_or_get("conv")
+    assert created
+    with pytest.raises(JobConflictError):
+        await old_run
+    progress = await store.get_progress("conv")
+    assert progress is not None
+    assert progress.job_id == replacement.job_id
+    await store.erase("conv")
+
+
+async def test_erasing_a_conversation_mid_run_leaves_no_key_behind(
+    store: JobStore, kv: KV, threads: ThreadExecution
+) -> None:
+    runner = JobRunner(store, threads, heartbeat_seconds=0.1, progress_interval=0.05)
+    job_id = await new_job(store)
+    run = asyncio.create_task(runner.run(job_id, functools.partial(work.ticking, 1.0)))
+    await asyncio.sleep(0.3)
+    assert await store.erase("conv") >= 3
+    with pytest.raises(JobNotFoundError):
+        await run
+    assert [key async for key in kv.scan("*")] == []

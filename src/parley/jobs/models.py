@@ -146,6 +146,12 @@ class Progress:
     updated_at: datetime
     error: JobError | None = None
 
+    @classmethod
+    def starting(cls, job: Job) -> Progress:
+        """The progress a job has from its start until its work first reports."""
+        assert job.started_at is not None
+        return cls(job.job_id, JobStatus.RUNNING, "starting", 0.0, "Starting", job.started_at)
+
     def effective(self, now: datetime, stale_seconds: float) -> Progress:
         """Running progress not refreshed within the stale limit (heartbeats rewrite it)
         reads as failed/worker_lost, like its job."""

@@ -43,15 +43,15 @@ class ProgressThrottle:
 
 class ProgressReporter:
     """Writes a running job's progress through a throttle and keeps the latest report,
-    which heartbeats rewrite (so a poll can tell a live job from a lost one)."""
+    which heartbeats rewrite (so a poll can tell a live job from a lost one, even while
+    the job waits for a free analysis process and reports nothing)."""
 
     def __init__(self, store: JobStore, job: Job, interval: float) -> None:
         self.store = store
         self.job = job
         self.throttle = ProgressThrottle(interval)
-        self.latest: Progress | None = None
+        self.latest = Progress.starting(job)
         self._pending: tuple[str, float, str] | None = None
-        self.writes = 0
         # A heartbeat rewrites the latest progress; it must not interleave with a report,
         # or it could put an older stage back over a newer one.
         self._lock = asyncio.Lock()
@@ -60,10 +60,9 @@ class ProgressReporter:
         if not self.throttle.due(stage, percent):
             self._pending = (stage, percent, message)
             return
+        self._pending = None
         async with self._lock:
             self.latest = await self.store.report_progress(self.job, stage, percent, message)
-            self._pending = None
-            self.writes += 1
 
     async def flush(self) -> None:
         """Write a report the throttle held back, if any."""
@@ -72,7 +71,6 @@ class ProgressReporter:
             self._pending = None
             async with self._lock:
                 self.latest = await self.store.report_progress(self.job, stage, percent, message)
-                self.writes += 1
 
     async def heartbeat(self) -> None:
         async with self._lock:

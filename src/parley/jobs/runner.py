@@ -23,6 +23,7 @@ from parley.errors import (
     InputError,
     InputTooLargeError,
     JobConflictError,
+    JobNotFoundError,
     ParleyError,
     StoreError,
 )
@@ -199,65 +200,87 @@ class JobRunner:
         self.progress_interval = progress_interval
 
     async def run(self, job_id: str, work: Work, hook: ProgressHook | None = None) -> Job:
-        """Run the job to its end and return it, completed or failed. Raises StoreError
+        """Run the job to its end and return it, completed or failed.
+
+        Every progress write of the work is done before the final one (completed or
+        failed), so the last word on the progress key is the outcome. Raises StoreError
         when the store fails (the job then reads as worker_lost after the stale limit),
-        and JobConflictError when another owner holds the job."""
+        JobConflictError when another owner took the job over, and JobNotFoundError when
+        its conversation was erased meanwhile: in those cases this owner stops writing."""
         job = await self.store.start(job_id)
         reporter = ProgressReporter(self.store, job, self.progress_interval)
         reports: asyncio.Queue[tuple[str, float, str] | None] = asyncio.Queue()
+        fenced = asyncio.Event()  # set once this owner must stop writing
 
         def on_progress(stage: str, percent: float, message: str) -> None:
             reports.put_nowait((stage, percent, message))
             if hook is not None:
                 hook(stage, percent, message)
 
-        writer = asyncio.create_task(self._write_progress(reporter, reports))
-        beater = asyncio.create_task(self._heartbeat(reporter))
+        writer = asyncio.create_task(self._write_progress(reporter, reports, fenced))
+        beater = asyncio.create_task(self._heartbeat(reporter, fenced))
+        failure: tuple[str, Exception] | None = None
         try:
             result = await self.execution.run(job.job_id, work, on_progress)
         except InputError as exc:
-            return await self._fail(reporter, job, "input_error", exc)
+            failure = ("input_error", exc)
         except Exception as exc:
             log.exception("job_work_crashed", jobId=job.job_id)
-            return await self._fail(reporter, job, "analysis_error", exc)
+            failure = ("analysis_error", exc)
         finally:
             beater.cancel()
             reports.put_nowait(None)
             await writer
             with contextlib.suppress(asyncio.CancelledError):
                 await beater
+        if failure is not None:
+            return await self._fail(reporter.job, *failure)
         try:
             return await self.store.complete(reporter.job, result)
         except InputTooLargeError as exc:
-            return await self._fail(reporter, job, "result_too_large", exc)
+            return await self._fail(reporter.job, "result_too_large", exc)
 
-    async def _fail(self, reporter: ProgressReporter, job: Job, code: str, exc: Exception) -> Job:
+    async def _fail(self, job: Job, code: str, exc: Exception) -> Job:
         message = str(exc) or type(exc).__name__
         if code == "analysis_error":
             message = f"the analysis failed: {message}"
         details = exc.details() if isinstance(exc, ParleyError) else None
-        return await self.store.fail(reporter.job, code, message, details)
+        return await self.store.fail(job, code, message, details)
+
+    def _stop(self, reporter: ProgressReporter, fenced: asyncio.Event, exc: Exception) -> None:
+        if not fenced.is_set():
+            fenced.set()
+            log.warning("job_lost_ownership", jobId=reporter.job.job_id, reason=str(exc))
 
     async def _write_progress(
         self,
         reporter: ProgressReporter,
         reports: asyncio.Queue[tuple[str, float, str] | None],
+        fenced: asyncio.Event,
     ) -> None:
         while (item := await reports.get()) is not None:
+            if fenced.is_set():
+                continue  # keep draining; write nothing
             try:
                 await reporter.report(*item)
             except StoreError as exc:  # the result write will tell; keep draining
                 log.warning("progress_write_failed", jobId=reporter.job.job_id, error=str(exc))
-        with contextlib.suppress(StoreError):
-            await reporter.flush()
+            except (JobConflictError, JobNotFoundError) as exc:
+                self._stop(reporter, fenced, exc)
+        if not fenced.is_set():
+            try:
+                await reporter.flush()
+            except StoreError:
+                pass
+            except (JobConflictError, JobNotFoundError) as exc:
+                self._stop(reporter, fenced, exc)
 
-    async def _heartbeat(self, reporter: ProgressReporter) -> None:
-        while True:
+    async def _heartbeat(self, reporter: ProgressReporter, fenced: asyncio.Event) -> None:
+        while not fenced.is_set():
             await asyncio.sleep(self.heartbeat_seconds)
             try:
                 await reporter.heartbeat()
             except StoreError as exc:
                 log.warning("heartbeat_failed", jobId=reporter.job.job_id, error=str(exc))
-            except JobConflictError:
-                log.warning("job_taken_over", jobId=reporter.job.job_id)
-                return
+            except (JobConflictError, JobNotFoundError) as exc:
+                self._stop(reporter, fenced, exc)

@@ -13,6 +13,7 @@ The write rules (DESIGN.md) hold for every operation here:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,10 +204,7 @@ class JobStore:
 
         job = await self._transition(validate_job_id(job_id), change)
         await self.kv.expire(self.keys.job_index(job.conversation_id), self.config.ttl_seconds)
-        await self._write_progress(
-            job.conversation_id,
-            Progress(job.job_id, JobStatus.RUNNING, "starting", 0.0, "Starting", now),
-        )
+        await self._write_progress(job.conversation_id, Progress.starting(job))
         self._log("job_started", job, attempt=job.attempts)
         return job
 
@@ -217,10 +215,29 @@ class JobStore:
                 f"(now {job.status.value}, attempt {job.attempts})"
             )
 
+    async def _write_own_progress(self, conversation_id: str, progress: Progress) -> None:
+        """Write progress only over this job's own: an owner that lost its job (taken over,
+        or the conversation erased) must not write over what replaced it. One key, a
+        compare-and-set; raises JobConflictError when the progress is not ours."""
+        key = self.keys.progress(conversation_id)
+        for _ in range(_MAX_RACES):
+            raw = await self.kv.get(key)
+            current = None if raw is None else Progress.from_json(decode(raw))
+            if current is None or current.job_id != progress.job_id:
+                raise JobConflictError(
+                    f"job {progress.job_id} no longer owns conversation {conversation_id}'s "
+                    "progress (erased, or replaced by a new job)"
+                )
+            new = self._encode(progress.to_json())
+            if await self.kv.compare_and_set(key, raw, new, self.config.ttl_seconds):
+                return
+        raise JobConflictError(f"the progress of {conversation_id} kept changing")
+
     async def report_progress(
         self, job: Job, stage: str, percent: float, message: str = ""
     ) -> Progress:
-        """Write the running job's progress (callers throttle; see ProgressReporter)."""
+        """Write the running job's progress (callers throttle; see ProgressReporter).
+        Raises JobConflictError once the job no longer owns its conversation's progress."""
         progress = Progress(
             job.job_id,
             JobStatus.RUNNING,
@@ -229,12 +246,14 @@ class JobStore:
             message,
             self._clock(),
         )
-        await self._write_progress(job.conversation_id, progress)
+        await self._write_own_progress(job.conversation_id, progress)
         return progress
 
-    async def heartbeat(self, job: Job, progress: Progress | None = None) -> Job:
-        """Prove the owner is alive: refresh heartbeatAt and the TTLs of the job's keys.
-        Raises JobConflictError when another owner has taken the job over."""
+    async def heartbeat(self, job: Job, progress: Progress) -> Job:
+        """Prove the owner is alive: refresh heartbeatAt, rewrite the latest progress
+        (its updatedAt is what a poll's stale rule reads) and the TTLs of the job's keys.
+        Raises JobConflictError when another owner has taken the job over, and
+        JobNotFoundError when the conversation was erased."""
         now = self._clock()
 
         def change(current: Job) -> Job:
@@ -242,18 +261,9 @@ class JobStore:
             return current.replace(heartbeat_at=now)
 
         updated = await self._transition(job.job_id, change)
-        if progress is not None:  # rewriting progress refreshes its TTL and updatedAt
-            progress = Progress(
-                progress.job_id,
-                progress.status,
-                progress.stage,
-                progress.percent,
-                progress.message,
-                now,
-            )
-            await self._write_progress(job.conversation_id, progress)
-        else:
-            await self.kv.expire(self.keys.progress(job.conversation_id), self.config.ttl_seconds)
+        await self._write_own_progress(
+            job.conversation_id, dataclasses.replace(progress, updated_at=now)
+        )
         await self.kv.expire(self.keys.job_index(job.conversation_id), self.config.ttl_seconds)
         return updated
 

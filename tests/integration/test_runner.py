@@ -199,3 +199,21 @@ async def test_erasing_a_conversation_mid_run_leaves_no_key_behind(
     with pytest.raises(JobNotFoundError):
         await run
     assert [key async for key in kv.scan("*")] == []
+
+
+async def test_a_killed_analysis_process_fails_its_job_and_the_next_job_runs(
+    store: JobStore,
+) -> None:
+    execution = ProcessExecution(max_workers=1)
+    try:
+        runner = JobRunner(store, execution)
+        killed = await runner.run(await new_job(store, "killed"), work.die)
+        assert killed.status is JobStatus.FAILED
+        assert killed.error is not None
+        assert "stopped unexpectedly" in killed.error.message
+        after = await runner.run(
+            await new_job(store, "after"), functools.partial(work.count_to, 10)
+        )
+        assert after.status is JobStatus.COMPLETED
+    finally:
+        execution.shutdown()

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from parley.errors import (
@@ -122,17 +123,28 @@ class ProcessExecution:
 
     def __init__(self, max_workers: int | None = None) -> None:
         # spawn: forking a process that runs an event loop and threads is unsafe.
-        ctx = multiprocessing.get_context("spawn")
-        self._queue = ctx.Queue()
-        workers = max_workers or max(1, min(2, os.cpu_count() or 1))
-        self._workers = workers
-        self._pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(self._queue,)
-        )
+        self._ctx = multiprocessing.get_context("spawn")
+        self._queue = self._ctx.Queue()
+        self._workers = max_workers or max(1, min(2, os.cpu_count() or 1))
+        self._pool = self._new_pool()
         self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, Progress, asyncio.Event]] = {}
         self._lock = threading.Lock()
         self._relay = threading.Thread(target=self._relay_loop, name="parley-relay", daemon=True)
         self._relay.start()
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            self._workers, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,)
+        )
+
+    def _replace_broken(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:
+        """A process of the pool died (killed, out of memory): the pool refuses all work
+        from then on, so start a new one (once, whichever job noticed first)."""
+        with self._lock:
+            if self._pool is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                log.warning("analysis_pool_restarted", processes=self._workers)
 
     def _relay_loop(self) -> None:
         while True:
@@ -154,19 +166,31 @@ class ProcessExecution:
         ended = asyncio.Event()
         with self._lock:
             self._listeners[job_id] = (asyncio.get_running_loop(), on_progress, ended)
+        pool = self._pool
         try:
-            future = self._pool.submit(_run_in_worker, job_id, work)
             try:
-                return await asyncio.wrap_future(future)
-            finally:
-                # The result can overtake the last reports on their way through the
-                # relay; wait for the end marker (not forever: the process may be dead).
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(_RELAY_DRAIN_SECONDS):
-                        await ended.wait()
+                result = await asyncio.wrap_future(pool.submit(_run_in_worker, job_id, work))
+            except BrokenProcessPool:
+                self._replace_broken(pool)
+                raise RuntimeError(
+                    "the analysis process stopped unexpectedly (out of memory, or killed)"
+                ) from None
+            except Exception:
+                await self._drained(ended)
+                raise
+            await self._drained(ended)
+            return result
         finally:
             with self._lock:
                 self._listeners.pop(job_id, None)
+
+    @staticmethod
+    async def _drained(ended: asyncio.Event) -> None:
+        """The result can overtake the work's last reports on their way through the
+        relay; wait for the end marker the worker sends after them (bounded)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_RELAY_DRAIN_SECONDS):
+                await ended.wait()
 
     def warm_up(self) -> None:
         """Start the pool's processes now, not on the first analysis."""

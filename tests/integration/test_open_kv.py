@@ -168,3 +168,20 @@ async def test_a_stopped_redis_is_unavailable_and_recovers_after_a_restart() -> 
             assert await kv.get("k") == b"back"
         finally:
             await kv.aclose()
+
+
+async def test_a_read_only_replica_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    """After a failover a client can be left talking to a replica: READONLY is the store
+    refusing service (503), like MISCONF, LOADING or CLUSTERDOWN."""
+    with running_redis() as primary:
+        args = ("--replicaof", "127.0.0.1", str(primary.port))
+        with running_redis(args=args) as replica:
+            kv = RedisKV.from_url(replica.url)
+            try:
+                assert await kv.get("anything") is None  # reads work
+                with pytest.raises(StoreUnavailableError, match="refused the command"):
+                    await kv.set("k", b"v", 60)
+            finally:
+                await kv.aclose()
+            with pytest.raises(StoreUnavailableError, match="read only"):
+                await open_kv(settings_for(replica.url, tmp_path))

@@ -17,9 +17,14 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from parley.errors import InputTooLargeError, JobConflictError, JobNotFoundError
+from parley.errors import (
+    InputTooLargeError,
+    JobConflictError,
+    JobNotFoundError,
+    StoredValueError,
+)
 from parley.jobs.keys import KeyLayout, validate_conversation_id, validate_job_id
 from parley.jobs.models import WORKER_LOST, Job, JobError, JobStatus, Progress, utcnow
 from parley.kv import KV, decode, encode
@@ -29,6 +34,8 @@ from parley.settings import Settings
 __all__ = ["JobStore", "StoreConfig"]
 
 log = get_logger("parley.jobs")
+
+T = TypeVar("T")
 
 # A compare-and-set loses only to another writer of the same key in the same instant;
 # more than a few losses in a row means something is wrong, not busy.
@@ -94,7 +101,7 @@ class JobStore:
 
     async def _read_job_raw(self, job_id: str) -> tuple[bytes, Job] | None:
         raw = await self.kv.get(self.keys.job(job_id))
-        return None if raw is None else (raw, Job.from_json(decode(raw)))
+        return None if raw is None else (raw, _parse(Job.from_json, raw))
 
     async def _transition(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` to the stored job with a compare-and-set, retrying lost races.
@@ -222,7 +229,7 @@ class JobStore:
         key = self.keys.progress(conversation_id)
         for _ in range(_MAX_RACES):
             raw = await self.kv.get(key)
-            current = None if raw is None else Progress.from_json(decode(raw))
+            current = None if raw is None else _parse(Progress.from_json, raw)
             if current is None or current.job_id != progress.job_id:
                 raise JobConflictError(
                     f"job {progress.job_id} no longer owns conversation {conversation_id}'s "
@@ -339,7 +346,8 @@ class JobStore:
         raw = await self.kv.get(self.keys.progress(validate_conversation_id(conversation_id)))
         if raw is None:
             return None
-        return Progress.from_json(decode(raw)).effective(self._clock(), self.config.stale_seconds)
+        progress = _parse(Progress.from_json, raw)
+        return progress.effective(self._clock(), self.config.stale_seconds)
 
     async def get_result(self, job_id: str) -> Any | None:
         raw = await self.kv.get(self.keys.result(validate_job_id(job_id)))
@@ -366,3 +374,11 @@ class JobStore:
             keys=sum(deleted),
         )
         return sum(deleted)
+
+
+def _parse(build: Callable[[dict[str, Any]], T], raw: bytes) -> T:
+    """A stored record, or StoredValueError when it is not one parley wrote."""
+    try:
+        return build(decode(raw))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StoredValueError(f"a stored record is not one parley can read: {exc!r}") from None

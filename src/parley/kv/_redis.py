@@ -138,7 +138,16 @@ class RedisKV:
             full = isinstance(exc, rexc.OutOfMemoryError)  # redis-py strips the OOM prefix
             if full or any(marker in message for marker in _FULL_MARKERS):
                 raise StoreFullError(f"Redis at {self._target} is full: {message}") from None
-            raise
+            # READONLY (a replica after a failover), MISCONF (cannot persist), LOADING,
+            # TRYAGAIN, CLUSTERDOWN...: the store refuses service for now.
+            raise StoreUnavailableError(
+                f"Redis at {self._target} refused the command: {message}"
+            ) from None
+        except rexc.RedisError as exc:  # anything else the client raises
+            raise StoreUnavailableError(
+                f"Redis at {self._target} failed: {type(exc).__name__}: "
+                f"{self._target.scrub(str(exc))}"
+            ) from None
 
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         async with self._errors():

@@ -31,9 +31,24 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | N
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(stream if stream is not None else sys.stderr),
+        logger_factory=lambda *args: _LineLogger(stream),
         cache_logger_on_first_use=False,
     )
+
+
+class _LineLogger:
+    """Writes each rendered line to `stream`, or to whatever sys.stderr is at that moment
+    (test runners and daemons replace it; a stream bound once may be closed later)."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def msg(self, message: str) -> None:
+        stream = self._stream if self._stream is not None else sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
 def get_logger(name: str) -> Any:

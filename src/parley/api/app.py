@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from parley.api.errors import install_error_handlers
 from parley.api.routes import router
 from parley.api.service import Service
 from parley.api.web import install_web
+from parley.errors import ParleyError
 from parley.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -21,6 +23,11 @@ DESCRIPTION = """Analyse conversations as background jobs. Start one with
 `POST /api/analyze`, poll `GET /api/progress/{conversationId}`, fetch
 `GET /api/jobs/{jobId}/result`: any worker answers any of them, because the job, its
 progress and its result live in the shared store (Redis when REDIS_URL is set)."""
+
+
+# After a failed start (the store unreachable), answer with the same error for this long
+# before probing again.
+_RETRY_START_AFTER = 2.0
 
 
 class _ServiceHolder:
@@ -36,6 +43,7 @@ class _ServiceHolder:
         self._service: Service | None = None
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._failure: tuple[float, ParleyError] | None = None
 
     async def get(self) -> Service:
         loop = asyncio.get_running_loop()
@@ -45,11 +53,22 @@ class _ServiceHolder:
         if self._lock is None or self._lock_loop is not loop:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:
-            if self._service is None or self._service.loop is not loop:
-                if self._service is not None:
-                    # Its connections belong to a loop that is gone; its pool does not.
-                    self._service.runner.execution.shutdown()
+            if self._service is not None and self._service.loop is loop:
+                return self._service
+            # Requests that queued up behind a failed start share its answer for a
+            # moment, instead of each waiting out a probe of its own.
+            if self._failure and time.monotonic() - self._failure[0] < _RETRY_START_AFTER:
+                raise self._failure[1]
+            if self._service is not None:
+                # Its connections belong to a loop that is gone; its pool does not.
+                self._service.runner.execution.shutdown()
+                self._service = None
+            try:
                 self._service = await Service.start(self._settings or load_settings())
+            except ParleyError as exc:
+                self._failure = (time.monotonic(), exc)
+                raise
+            self._failure = None
             return self._service
 
     async def close(self) -> None:

@@ -31,7 +31,7 @@ from parley.kv import KV, decode, encode
 from parley.log import get_logger
 from parley.settings import Settings
 
-__all__ = ["JobStore", "StoreConfig"]
+__all__ = ["RESULT_TTL_MARGIN", "JobStore", "StoreConfig"]
 
 log = get_logger("parley.jobs")
 
@@ -40,6 +40,8 @@ T = TypeVar("T")
 # A compare-and-set loses only to another writer of the same key in the same instant;
 # more than a few losses in a row means something is wrong, not busy.
 _MAX_RACES = 16
+# Seconds a result lives past its job's TTL (see complete()).
+RESULT_TTL_MARGIN = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +108,19 @@ class JobStore:
     async def _transition(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` to the stored job with a compare-and-set, retrying lost races.
         `change` raises JobConflictError when the transition is not allowed."""
+        ttl = self.config.ttl_seconds
         for _ in range(_MAX_RACES):
             found = await self._read_job_raw(job_id)
             if found is None:
                 raise JobNotFoundError(f"job {job_id} does not exist or has expired")
             raw, job = found
             new = change(job)
-            ok = await self.kv.compare_and_set(
-                self.keys.job(job_id), raw, self._encode(new.to_json()), self.config.ttl_seconds
-            )
-            if ok:
+            data = self._encode(new.to_json())
+            if await self.kv.compare_and_set(self.keys.job(job_id), raw, data, ttl):
+                return new
+            # A retried command may have been applied before its reply was lost: our
+            # own write found in place is a success, not a race to run again.
+            if await self.kv.get(self.keys.job(job_id)) == data:
                 return new
         raise JobConflictError(f"job {job_id} kept changing under {_MAX_RACES} updates")
 
@@ -158,7 +163,8 @@ class JobStore:
                 claimed = await self.kv.set_nx(index_key, new_id, ttl)
             else:
                 claimed = await self.kv.compare_and_set(index_key, current_raw, new_id, ttl)
-            if claimed:
+            # As in _transition: a claim applied before its reply was lost is still ours.
+            if claimed or await self.kv.get(index_key) == new_id:
                 await self._write_progress(
                     conversation_id,
                     Progress(
@@ -289,7 +295,9 @@ class JobStore:
             raise JobNotFoundError(f"job {job.job_id} does not exist or has expired")
         self._owned(found[1], job.attempts)
         ttl = self.config.ttl_seconds
-        await self.kv.set(self.keys.result(job.job_id), data, ttl)
+        # The result outlives its job by a margin: written first, it would otherwise
+        # expire a moment before the job that says it exists.
+        await self.kv.set(self.keys.result(job.job_id), data, ttl + RESULT_TTL_MARGIN)
         now = self._clock()
 
         def change(current: Job) -> Job:

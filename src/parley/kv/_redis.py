@@ -85,11 +85,13 @@ class RedisKV:
         cls, url: str, *, timeout: float = 2.0, retries: int = 2, max_connections: int = 32
     ) -> RedisKV:
         target = RedisTarget(url)
-        # Redis.from_url retries nothing on its own in older redis-py releases; say it.
+        # Retry a dropped connection (a restarted server, an idle connection a proxy cut),
+        # with backoff; never a timeout, which would multiply the wait: a command gives
+        # up after `timeout` (plus at most `timeout` waiting for a pooled connection).
         retry = Retry(
             ExponentialWithJitterBackoff(base=0.05, cap=0.5),
             retries,
-            supported_errors=(rexc.ConnectionError, rexc.TimeoutError),
+            supported_errors=(rexc.ConnectionError,),
         )
         pool = aioredis.BlockingConnectionPool.from_url(
             url,

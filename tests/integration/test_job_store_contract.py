@@ -312,7 +312,9 @@ async def test_unknown_ids_read_as_none(store: JobStore) -> None:
     assert await store.find_job("never-seen") is None
 
 
-@pytest.mark.parametrize("bad", ["", "has space", "x" * 129, "semi;colon", "slash/y", "é"])
+@pytest.mark.parametrize(
+    "bad", ["", "has space", "x" * 129, "semi;colon", "slash/y", "é", "trailing\n", "a\nb"]
+)
 async def test_invalid_conversation_ids_are_rejected_with_the_rule(
     store: JobStore, bad: str
 ) -> None:
@@ -320,7 +322,9 @@ async def test_invalid_conversation_ids_are_rejected_with_the_rule(
         await store.create_or_get(bad)
 
 
-@pytest.mark.parametrize("bad", ["short", "../../etc/passwd", "x" * 65, "job id with spaces!!"])
+@pytest.mark.parametrize(
+    "bad", ["short", "../../etc/passwd", "x" * 65, "job id with spaces!!", "A" * 22 + "\n"]
+)
 async def test_invalid_job_ids_are_rejected(store: JobStore, bad: str) -> None:
     with pytest.raises(InvalidIdError):
         await store.get_job(bad)

@@ -26,6 +26,7 @@ from parley.api.upload import read_upload
 from parley.api.work import STAGE_PARSING, analyze_upload
 from parley.errors import JobNotFoundError, StoreUnavailableError
 from parley.jobs import Job, JobStatus, Progress
+from parley.jobs.keys import JOB_ID_PATTERN
 from parley.jobs.stats import collect_stats
 from parley.settings import ExecutionMode
 
@@ -34,7 +35,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api")
 
 ConversationId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]
-JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
 
 # How long a background POST waits for its input to be parsed, to answer 400 for a
 # malformed file rather than 202 for a job that will fail. Parsing 250k messages takes

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from parley.jobs.keys import CONVERSATION_ID_PATTERN
+
 __all__ = [
     "AnalyzeRequest",
     "AnalyzeResponse",
@@ -20,7 +22,7 @@ __all__ = [
 ]
 
 Status = Literal["queued", "running", "completed", "failed"]
-ID_PATTERN = r"^[A-Za-z0-9\-_.:]{1,128}$"
+ID_PATTERN = CONVERSATION_ID_PATTERN
 
 
 class AnalyzeRequest(BaseModel):

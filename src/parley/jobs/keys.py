@@ -15,12 +15,22 @@ from dataclasses import dataclass
 
 from parley.errors import InvalidIdError
 
-__all__ = ["KeyLayout", "new_job_id", "validate_conversation_id", "validate_job_id"]
+__all__ = [
+    "CONVERSATION_ID_PATTERN",
+    "JOB_ID_PATTERN",
+    "KeyLayout",
+    "new_job_id",
+    "validate_conversation_id",
+    "validate_job_id",
+]
 
-_CONVERSATION_ID = re.compile(r"[A-Za-z0-9\-_.:]{1,128}")
+# The id rules, as regular expressions the HTTP edge also publishes in its OpenAPI schema.
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9\-_.:]{1,128}$"
 # token_urlsafe(16): 128 random bits in 22 URL-safe characters. Accept a range so ids
 # minted by other tools (UUIDs without dashes, longer tokens) are readable too.
-_JOB_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+_CONVERSATION_ID = re.compile(CONVERSATION_ID_PATTERN)
+_JOB_ID = re.compile(JOB_ID_PATTERN)
 
 
 def new_job_id() -> str:

@@ -10,6 +10,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from parley.api.work import analyze_upload
 from parley.errors import ConfigError
 from parley.jobs import JobStore, StoreConfig
 from parley.jobs.runner import Execution, JobRunner, ProcessExecution, ThreadExecution
@@ -75,7 +76,7 @@ class Service:
         # answers, so it runs in processes. Inline (serverless): no /dev/shm, so threads.
         processes = settings.analysis_processes
         execution: Execution = (
-            ProcessExecution(processes)
+            ProcessExecution(processes, preload=(analyze_upload.__module__,))
             if mode is ExecutionMode.BACKGROUND and processes != 0
             else ThreadExecution()
         )
@@ -85,6 +86,10 @@ class Service:
             heartbeat_seconds=settings.heartbeat_seconds,
             progress_interval=settings.progress_interval_seconds,
         )
+        if isinstance(execution, ProcessExecution):
+            # Start the analysis processes now, off the loop, so the first POST does
+            # not pay for spawning them.
+            await asyncio.get_running_loop().run_in_executor(None, execution.warm_up)
         instance = f"{socket.gethostname()}:{os.getpid()}"
         log.info(
             "service_started",

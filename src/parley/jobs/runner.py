@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import importlib
 import multiprocessing
 import os
 import threading
@@ -104,9 +105,11 @@ class ThreadExecution:
 _worker_queue: Any = None  # set in each pool process by _init_worker
 
 
-def _init_worker(progress_queue: Any) -> None:
+def _init_worker(progress_queue: Any, preload: tuple[str, ...]) -> None:
     global _worker_queue  # noqa: PLW0603 - one queue per pool process, set once
     _worker_queue = progress_queue
+    for module in preload:  # pay the imports when the process starts, not in a job
+        importlib.import_module(module)
 
 
 def _run_in_worker(job_id: str, work: Work) -> Any:
@@ -121,11 +124,12 @@ class ProcessExecution:
     """Runs work in a pool of processes; their progress comes back over one queue, which
     a relay thread hands to the event loop of the job's owner."""
 
-    def __init__(self, max_workers: int | None = None) -> None:
+    def __init__(self, max_workers: int | None = None, preload: tuple[str, ...] = ()) -> None:
         # spawn: forking a process that runs an event loop and threads is unsafe.
         self._ctx = multiprocessing.get_context("spawn")
         self._queue = self._ctx.Queue()
         self._workers = max_workers or max(1, min(2, os.cpu_count() or 1))
+        self._preload = preload
         self._pool = self._new_pool()
         self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, Progress, asyncio.Event]] = {}
         self._lock = threading.Lock()
@@ -134,7 +138,10 @@ class ProcessExecution:
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
-            self._workers, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,)
+            self._workers,
+            mp_context=self._ctx,
+            initializer=_init_worker,
+            initargs=(self._queue, self._preload),
         )
 
     def _replace_broken(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:

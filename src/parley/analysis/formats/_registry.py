@@ -230,7 +230,7 @@ def _detect(source: Source) -> _Format:
     first = source.head.lstrip().split("\n", 1)[0][:80]
     raise UnknownFormatError(
         f"no known format matches this input (it starts {first!r}); "
-        f"tried {', '.join(order)}; name one with --format",
+        f'tried {", ".join(order)}; name the format (--format, or the API\'s "format")',
         tried=tuple(order),
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from parley.errors import JobConflictError, JobNotFoundError
-from parley.jobs import JobStatus, JobStore, StoreConfig
+from parley.jobs import WORKER_STOPPED, JobStatus, JobStore, StoreConfig
 from parley.jobs.runner import JobRunner, ProcessExecution, ThreadExecution
 from parley.kv import KV
 from tests import work_functions as work
@@ -217,3 +217,21 @@ async def test_a_killed_analysis_process_fails_its_job_and_the_next_job_runs(
         assert after.status is JobStatus.COMPLETED
     finally:
         execution.shutdown()
+
+
+async def test_a_run_stopped_by_shutdown_reads_as_worker_stopped_at_once(
+    store: JobStore, threads: ThreadExecution
+) -> None:
+    runner = JobRunner(store, threads, progress_interval=0.05)
+    job_id = await new_job(store)
+    run = asyncio.create_task(runner.run(job_id, functools.partial(work.ticking, 1.0)))
+    await asyncio.sleep(0.3)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    job = await store.get_job(job_id)
+    progress = await store.get_progress("conv")
+    assert job is not None
+    assert progress is not None
+    assert (job.status, job.error and job.error.code) == (JobStatus.FAILED, WORKER_STOPPED)
+    assert progress.status is JobStatus.FAILED

@@ -30,6 +30,10 @@ T = TypeVar("T")
 _SERVERLESS_MARKERS = ("VERCEL", "AWS_LAMBDA_FUNCTION_NAME")
 
 
+# How long shutdown waits for running analyses (uvicorn gives the app 10 s in all).
+_SHUTDOWN_GRACE_SECONDS = 5.0
+
+
 def default_mode(settings: Settings) -> ExecutionMode:
     if settings.execution_mode is not None:
         return settings.execution_mode
@@ -120,6 +124,10 @@ class Service:
             )
 
     async def close(self) -> None:
+        """Let running analyses finish for a moment, then stop the rest; their jobs are
+        recorded as failed/worker_stopped so pollers learn it at once."""
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=_SHUTDOWN_GRACE_SECONDS)
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -12,7 +12,8 @@ from parley.jobs.keys import new_job_id
 
 __all__ = ["Job", "JobError", "JobStatus", "Progress", "utcnow"]
 
-WORKER_LOST = "worker_lost"
+WORKER_LOST = "worker_lost"  # its worker stopped sending heartbeats (crashed, killed)
+WORKER_STOPPED = "worker_stopped"  # its worker shut down cleanly in the middle of it
 
 
 def utcnow() -> datetime:

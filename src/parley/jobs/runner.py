@@ -29,7 +29,7 @@ from parley.errors import (
     ParleyError,
     StoreError,
 )
-from parley.jobs.models import Job
+from parley.jobs.models import WORKER_STOPPED, Job
 from parley.jobs.progress import ProgressReporter
 from parley.jobs.store import JobStore
 from parley.log import get_logger
@@ -253,6 +253,12 @@ class JobRunner:
         failure: tuple[str, Exception] | None = None
         try:
             result = await self.execution.run(job.job_id, work, on_progress)
+        except asyncio.CancelledError:
+            # The worker is shutting down: say so now rather than after the stale limit.
+            # Shielded, so the cancellation does not cut the write short.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._stopped(reporter, writer, beater, reports))
+            raise
         except InputError as exc:
             failure = ("input_error", exc)
         except Exception as exc:
@@ -270,6 +276,22 @@ class JobRunner:
             return await self.store.complete(reporter.job, result)
         except InputTooLargeError as exc:
             return await self._fail(reporter.job, "result_too_large", exc)
+
+    async def _stopped(
+        self,
+        reporter: ProgressReporter,
+        writer: asyncio.Task[None],
+        beater: asyncio.Task[None],
+        reports: asyncio.Queue[tuple[str, float, str] | None],
+    ) -> None:
+        beater.cancel()
+        reports.put_nowait(None)
+        await writer
+        await self.store.fail(
+            reporter.job,
+            WORKER_STOPPED,
+            "the worker running this analysis shut down; start the analysis again",
+        )
 
     async def _fail(self, job: Job, code: str, exc: Exception) -> Job:
         message = str(exc) or type(exc).__name__

@@ -136,9 +136,9 @@ function failed(conversationId, error) {
   }
   const input = inputFor(conversationId);
   const again = input ? () => submit({ ...input, force: true }) : null;
-  if (code === "worker_lost") {
+  if (code === "worker_lost" || code === "worker_stopped") {
     problem(code, "The analysis stopped",
-      "The worker running this analysis stopped before it finished (worker_lost), for example because it was restarted. Nothing is wrong with the conversation: analyse it again.",
+      `The worker running this analysis stopped before it finished (${code}), for example because it was restarted. Nothing is wrong with the conversation: analyse it again.`,
       again ? { retry: again, retryLabel: "Analyse it again" } : {});
     return;
   }

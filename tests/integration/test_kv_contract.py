@@ -141,3 +141,13 @@ async def test_info_reports_memory_limits_and_keys(kv: KV) -> None:
     assert info.maxmemory_policy
     assert info.version
     assert info.commands_processed is None or info.commands_processed > 0
+
+
+async def test_set_if_prefix_writes_only_over_a_value_with_that_prefix(kv: KV) -> None:
+    assert await kv.set_if_prefix("k", b'{"jobId":"a",', b"new", TTL) is False  # absent
+    assert await kv.get("k") is None
+    await kv.set("k", b'{"jobId":"ab","x":1}', 5)
+    assert await kv.set_if_prefix("k", b'{"jobId":"a",', b"new", TTL) is False
+    assert await kv.set_if_prefix("k", b'{"jobId":"ab",', b'{"jobId":"ab","x":2}', TTL)
+    assert await kv.get("k") == b'{"jobId":"ab","x":2}'
+    assert (await kv.ttl("k") or 0) > 5

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,9 +97,7 @@ class JobStore:
 
     async def _write_progress(self, conversation_id: str, progress: Progress) -> None:
         await self.kv.set(
-            self.keys.progress(conversation_id),
-            self._encode(progress.to_json()),
-            self.config.ttl_seconds,
+            self.keys.progress(conversation_id), _encode_progress(progress), self.config.ttl_seconds
         )
 
     async def _read_job_raw(self, job_id: str) -> tuple[bytes, Job] | None:
@@ -230,21 +229,16 @@ class JobStore:
 
     async def _write_own_progress(self, conversation_id: str, progress: Progress) -> None:
         """Write progress only over this job's own: an owner that lost its job (taken over,
-        or the conversation erased) must not write over what replaced it. One key, a
-        compare-and-set; raises JobConflictError when the progress is not ours."""
+        or the conversation erased) must not write over what replaced it. One command on
+        one key; raises JobConflictError when the progress is not ours."""
         key = self.keys.progress(conversation_id)
-        for _ in range(_MAX_RACES):
-            raw = await self.kv.get(key)
-            current = None if raw is None else _parse(Progress.from_json, raw)
-            if current is None or current.job_id != progress.job_id:
-                raise JobConflictError(
-                    f"job {progress.job_id} no longer owns conversation {conversation_id}'s "
-                    "progress (erased, or replaced by a new job)"
-                )
-            new = self._encode(progress.to_json())
-            if await self.kv.compare_and_set(key, raw, new, self.config.ttl_seconds):
-                return
-        raise JobConflictError(f"the progress of {conversation_id} kept changing")
+        mine = _progress_prefix(progress.job_id)
+        data = _encode_progress(progress)
+        if not await self.kv.set_if_prefix(key, mine, data, self.config.ttl_seconds):
+            raise JobConflictError(
+                f"job {progress.job_id} no longer owns conversation {conversation_id}'s "
+                "progress (erased, or replaced by a new job)"
+            )
 
     async def report_progress(
         self, job: Job, stage: str, percent: float, message: str = ""
@@ -390,3 +384,13 @@ def _parse(build: Callable[[dict[str, Any]], T], raw: bytes) -> T:
         return build(decode(raw))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StoredValueError(f"a stored record is not one parley can read: {exc!r}") from None
+
+
+def _encode_progress(progress: Progress) -> bytes:
+    """Progress is ~200 bytes: always plain JSON, never compressed, with jobId first, so
+    the owner's fenced write can check whose it is by its first bytes."""
+    return encode(progress.to_json(), compress_threshold=sys.maxsize)
+
+
+def _progress_prefix(job_id: str) -> bytes:
+    return encode({"jobId": job_id}, compress_threshold=sys.maxsize)[:-1] + b","

@@ -54,6 +54,10 @@ class KV(Protocol):
     ) -> bool:
         """Write only if the current value is `expected` (None: absent); True on success."""
 
+    async def set_if_prefix(self, key: str, prefix: bytes, value: bytes, ttl: float) -> bool:
+        """Write only if the key exists and its value starts with `prefix`; True on success.
+        One command: the owner of a job rewrites progress only while it is its own."""
+
     async def delete(self, key: str) -> bool:
         """Remove the key; True when it existed."""
 

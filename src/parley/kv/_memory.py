@@ -107,6 +107,15 @@ class MemoryKV:
             self._put(key, value, ttl, now)
             return True
 
+    async def set_if_prefix(self, key: str, prefix: bytes, value: bytes, ttl: float) -> bool:
+        with self._lock:
+            now = self._clock()
+            current = self._live(key, now)
+            if current is None or not current.startswith(prefix):
+                return False
+            self._put(key, value, ttl, now)
+            return True
+
     async def delete(self, key: str) -> bool:
         with self._lock:
             if self._live(key, self._clock()) is None:

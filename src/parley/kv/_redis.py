@@ -41,6 +41,16 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
 return 1
 """
 
+# One script, one key: write only over a value that starts with ARGV[1].
+_SET_IF_PREFIX = """
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, #ARGV[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
 # Hosted providers' words for "over your quota / plan limit" (Upstash and friends), and
 # Redis's own OOM reply when maxmemory is reached under noeviction.
 _FULL_MARKERS = ("OOM", "max requests limit", "max daily request limit", "max database size")
@@ -79,6 +89,7 @@ class RedisKV:
         self._target = target
         self._timeout = timeout
         self._cas = client.register_script(_CAS)
+        self._set_if_prefix = client.register_script(_SET_IF_PREFIX)
 
     @classmethod
     def from_url(
@@ -172,6 +183,10 @@ class RedisKV:
     ) -> bool:
         args: list[Any] = [expected or b"", value, "0" if expected is None else "1", _ms(ttl)]
         return bool(await self._call(lambda: self._cas(keys=[key], args=args)))
+
+    async def set_if_prefix(self, key: str, prefix: bytes, value: bytes, ttl: float) -> bool:
+        args: list[Any] = [prefix, value, _ms(ttl)]
+        return bool(await self._call(lambda: self._set_if_prefix(keys=[key], args=args)))
 
     async def delete(self, key: str) -> bool:
         return bool(await self._call(lambda: self._client.delete(key)))

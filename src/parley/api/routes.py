@@ -27,7 +27,6 @@ from parley.api.work import STAGE_PARSING, analyze_upload
 from parley.errors import JobNotFoundError, StoreUnavailableError
 from parley.jobs import Job, JobStatus, Progress
 from parley.jobs.keys import JOB_ID_PATTERN
-from parley.jobs.stats import collect_stats
 from parley.settings import ExecutionMode
 
 __all__ = ["router"]
@@ -270,9 +269,10 @@ async def health(svc: Svc) -> JSONResponse:
 @router.get("/stats", responses=_ERRORS)
 async def stats(svc: Svc) -> dict[str, Any]:
     """The store's memory and limit, keys and bytes per key family, how many more results
-    fit, and commands processed: what the hosting dashboard shows, from inside."""
-    collected = await collect_stats(svc.kv, svc.store.keys)
-    return {**collected.to_json(), "instance": svc.instance}
+    fit, and commands processed: what the hosting dashboard shows, from inside. Scanning
+    the keys costs commands on a metered Redis, so a worker answers from a copy at most
+    `STATS_CACHE_SECONDS` old (`cachedAt` says when it was taken)."""
+    return await svc.cached_stats()
 
 
 @router.get("/live")

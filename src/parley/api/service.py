@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -13,7 +14,9 @@ from typing import Any, TypeVar
 from parley.api.work import analyze_upload
 from parley.errors import ConfigError
 from parley.jobs import JobStore, StoreConfig
+from parley.jobs.models import utcnow
 from parley.jobs.runner import Execution, JobRunner, ProcessExecution, ThreadExecution
+from parley.jobs.stats import collect_stats
 from parley.kv import KV, open_kv
 from parley.log import get_logger
 from parley.settings import ExecutionMode, Settings
@@ -30,6 +33,9 @@ T = TypeVar("T")
 _SERVERLESS_MARKERS = ("VERCEL", "AWS_LAMBDA_FUNCTION_NAME")
 
 
+# /api/stats scans every key family (one command per 500 keys, one GET per sampled key):
+# a dashboard refreshing it must not multiply that.
+STATS_CACHE_SECONDS = 10.0
 # How long shutdown waits for running analyses (uvicorn gives the app 10 s in all).
 _SHUTDOWN_GRACE_SECONDS = 5.0
 
@@ -60,6 +66,7 @@ class Service:
     instance: str
     loop: asyncio.AbstractEventLoop
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _stats: tuple[float, dict[str, Any]] | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Service:
@@ -122,6 +129,16 @@ class Service:
                 errorType=type(exc).__name__,
                 **context,
             )
+
+    async def cached_stats(self) -> dict[str, Any]:
+        """The store's statistics, collected at most once per STATS_CACHE_SECONDS."""
+        now = time.monotonic()
+        if self._stats is None or now - self._stats[0] > STATS_CACHE_SECONDS:
+            collected = await collect_stats(self.kv, self.store.keys)
+            body = {**collected.to_json(), "instance": self.instance,
+                    "cachedAt": utcnow().isoformat(timespec="seconds")}  # fmt: skip
+            self._stats = (now, body)
+        return self._stats[1]
 
     async def close(self) -> None:
         """Let running analyses finish for a moment, then stop the rest; their jobs are

@@ -119,6 +119,7 @@ async def test_the_same_upload_again_gets_the_same_job(client: httpx.AsyncClient
     assert again.status_code == 200
     assert again.json()["deduplicated"] is True
     assert again.json()["jobId"] == first["jobId"]
+    assert again.json()["hasResult"] is True  # completed: its result is at links.result
     forced = await client.post("/api/analyze", json={"content": WHATSAPP, "force": True})
     assert forced.status_code == 202
     assert forced.json()["jobId"] != first["jobId"]

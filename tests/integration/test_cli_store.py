@@ -99,3 +99,17 @@ def test_serve_with_an_unreachable_redis_says_why_in_one_line_and_exits_1(tmp_pa
     assert "unreachable" in result.stderr
     assert "Traceback" not in result.stderr
     assert PASSWORD not in result.stderr
+
+
+def test_serve_reads_web_concurrency_and_refuses_it_on_the_in_process_store(
+    tmp_path: Path,
+) -> None:
+    result = run_parley(tmp_path, "serve", WEB_CONCURRENCY="3")
+    assert result.returncode == 1
+    assert "refusing to start 3 workers" in result.stderr
+
+
+def test_stats_without_redis_points_to_the_running_server(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "stats")
+    assert result.returncode == 1
+    assert "/api/stats" in result.stderr

@@ -76,13 +76,15 @@ def _not_found(what: str) -> JobNotFoundError:
 
 
 def _analyze_body(job: Job, deduplicated: bool, result: Any = None) -> dict[str, Any]:
+    """`hasResult` says whether the job has a result (fetch it from links.result); the
+    `result` itself is included only when the request waited for it."""
     return {
         "jobId": job.job_id,
         "conversationId": job.conversation_id,
         "status": job.status.value,
         "deduplicated": deduplicated,
         "links": _links(job),
-        "hasResult": result is not None,
+        "hasResult": job.status is JobStatus.COMPLETED,
         "result": result,
         "error": job.error.to_json() if job.error else None,
     }

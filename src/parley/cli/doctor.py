@@ -51,6 +51,15 @@ async def _doctor(settings: Settings) -> dict[str, Any]:
         "target": settings.redis_target if settings.redis_url else "in-process",
         "usable": False,
     }
+    if settings.redis_url is None:
+        # The in-process store lives inside each server process: nothing to inspect
+        # from here, and nothing that can fail.
+        report["usable"] = True
+        report["note"] = (
+            "each parley process keeps its own jobs; run one worker, or set REDIS_URL "
+            "to share them (a running server reports its store at GET /api/stats)"
+        )
+        return report
     try:
         kv = await open_kv(settings)
     except StoreError as exc:
@@ -80,6 +89,9 @@ def _print(report: dict[str, Any]) -> None:
     out(f"target:    {report['target']}\n")
     if not report["usable"]:
         out(f"status:    UNUSABLE\nerror:     {report['error']}\n")
+        return
+    if "note" in report:
+        out(f"status:    ok\nnote:      {report['note']}\n")
         return
     server = report["server"]
     out(f"status:    ok, round trip {report['latencyMs']} ms (median of 5)\n")

@@ -31,7 +31,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument(
-        "--workers", type=int, default=1, help="worker processes behind the port (default 1)"
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes behind the port (default: WEB_CONCURRENCY, or 1)",
     )
     parser.add_argument(
         "--mode",
@@ -45,6 +48,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()  # fail here, once, on a bad setting
+    if args.workers is None:  # as uvicorn and gunicorn do
+        concurrency = os.environ.get("WEB_CONCURRENCY", "1")
+        if not concurrency.isdigit():
+            raise ConfigError(f"WEB_CONCURRENCY={concurrency!r} is not a whole number")
+        args.workers = int(concurrency)
     if args.workers < 1:
         raise ConfigError("--workers must be 1 or more")
     if args.workers > 1 and settings.redis_url is None:

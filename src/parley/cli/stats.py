@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from parley.errors import ConfigError
 from parley.jobs.keys import KeyLayout
 from parley.jobs.stats import collect_stats
 from parley.kv import open_kv
@@ -30,6 +31,12 @@ def register(subparsers: Any) -> None:
 
 async def _stats() -> dict[str, Any]:
     settings = load_settings()
+    if settings.redis_url is None:
+        raise ConfigError(
+            "REDIS_URL is not set: the in-process store lives inside each running parley "
+            "process, where this command cannot see it. Ask the server instead: "
+            "curl http://127.0.0.1:8000/api/stats"
+        )
     kv = await open_kv(settings)
     try:
         return (await collect_stats(kv, KeyLayout(settings.key_prefix))).to_json()

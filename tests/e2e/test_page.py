@@ -182,6 +182,24 @@ def test_nothing_chosen_is_said_on_the_form(tab: Tab) -> None:
     assert page.get_attribute("#conversation-id", "aria-invalid") == "true"
 
 
+def test_a_chosen_file_and_pasted_text_together_are_refused_not_guessed(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/")
+    page.set_input_files("#file", str(FIXTURES / "whatsapp_android_dmy_24h.txt"))
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill("Ann: hi\nBob: hello")
+    page.get_by_role("button", name="Analyse").click()
+    assert "remove the file or clear the text" in text(page, "#form-error")
+
+
+def test_a_link_to_an_analysis_never_made_says_so_and_is_not_remembered(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/#/c/never-analysed-here")
+    page.wait_for_selector("#problem:not([hidden])")
+    assert "No such analysis" in text(page, "#problem")
+    assert "never-analysed-here" not in text(page, "#recent")
+
+
 def test_a_conversation_link_shows_its_result_then_says_it_expired(
     tab: Tab, server: Server
 ) -> None:

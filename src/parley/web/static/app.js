@@ -107,10 +107,17 @@ function inputFor(conversationId) {
 }
 
 function expired(conversationId) {
-  remember({ conversationId, expired: true });
-  renderRecent();
-  problem("expired", "This result has expired",
-    `There is no analysis of “${conversationId}” on the server any more. Results are kept for one hour; analyse the conversation again to see it.`,
+  // The server cannot tell "expired" from "never existed" (both are gone keys): say
+  // "expired" only for an analysis this browser remembers.
+  const known = loadRecent().some((item) => item.conversationId === conversationId);
+  if (known) {
+    remember({ conversationId, expired: true });
+    renderRecent();
+  }
+  problem("expired", known ? "This result has expired" : "No such analysis",
+    known
+      ? `There is no analysis of “${conversationId}” on the server any more. Results are kept for one hour; analyse the conversation again to see it.`
+      : `The server has no analysis of “${conversationId}”: it expired (results are kept for one hour), or the link is wrong.`,
     inputFor(conversationId) ? { retry: () => submit({ ...inputFor(conversationId), force: true }), retryLabel: "Analyse it again" } : {});
 }
 
@@ -495,6 +502,11 @@ function setUpForm() {
     if (!state.file && !content.trim()) {
       formError("Choose or drop a file, or paste the conversation's text.");
       fileInput.focus();
+      return;
+    }
+    if (state.file && content.trim()) {
+      formError("A file is chosen and text is pasted: remove the file or clear the text, so it is clear which to analyse.");
+      $("file-clear").focus();
       return;
     }
     formError("");

@@ -26,7 +26,8 @@ class Prepared:
     `speaker[i]` indexes `speakers` (or is NO_SPEAKER). `time[i]` is seconds on one axis:
     epoch seconds of the timestamp (naive wall time read as UTC), else the cue's `start`,
     else None. `end[i]` is the cue's end on the same axis, or `time[i]`. `hour_key[i]` is
-    `date.toordinal() * 24 + hour` of the wall-clock timestamp, or None.
+    `date.toordinal() * 24 + hour` of the wall-clock timestamp of an authored message, or
+    None: system lines (joins, leaves, renames) are not activity.
     """
 
     speakers: list[str]
@@ -104,7 +105,8 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
                     time[i] = (ts - _EPOCH_NAIVE).total_seconds()
                 else:
                     time[i] = ts.timestamp()
-                hour_key[i] = ts.toordinal() * 24 + ts.hour
+                if speaker[i] != NO_SPEAKER:
+                    hour_key[i] = ts.toordinal() * 24 + ts.hour
                 end[i] = time[i]
             elif m.start is not None:
                 time[i] = m.start

@@ -84,10 +84,18 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
     )
     if p.speakers:
         top = p.speakers[0]
-        lines.append(
-            f"{top.speaker} wrote the most: {top.message_share:.0%} of messages"
-            f" and {top.word_share:.0%} of words."
-        )
+        tied = [s.speaker for s in p.speakers if s.messages == top.messages]
+        if len(tied) == 1:
+            lines.append(
+                f"{top.speaker} wrote the most: {top.message_share:.0%} of messages"
+                f" and {top.word_share:.0%} of words."
+            )
+        elif len(tied) < p.speaker_count:
+            lines.append(
+                f"{_names(tied)} wrote the most, {top.message_share:.0%} of messages each."
+            )
+        else:
+            lines.append("Everyone wrote the same number of messages.")
         numbers["topSpeaker"] = top.speaker
         numbers["giniMessages"] = round(p.gini_messages, 3)
     if timed.available and timed.speakers:
@@ -101,10 +109,14 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
     responders = [s for s in turns.speakers if s.response_seconds.count >= 5]
     if responders:
         fastest = min(responders, key=lambda s: s.response_seconds.median)
-        lines.append(
-            f"{fastest.speaker} answers fastest (median"
-            f" {duration_text(fastest.response_seconds.median)})."
-        )
+        best = fastest.response_seconds.median
+        tied = [s.speaker for s in responders if s.response_seconds.median == best]
+        if len(tied) == 1:
+            lines.append(f"{fastest.speaker} answers fastest (median {duration_text(best)}).")
+        elif len(tied) < len(responders):
+            lines.append(f"{_names(tied)} answer fastest (median {duration_text(best)}).")
+        else:
+            lines.append(f"Everyone answers alike (median {duration_text(best)}).")
         numbers["fastestResponder"] = fastest.speaker
     if activity.available:
         hour = max(range(24), key=lambda h: activity.by_hour[h])
@@ -132,17 +144,28 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
         numbers["sentimentMean"] = round(sentiment.mean, 3)
     extras = []
     if content.questions:
-        extras.append(f"{content.questions:,} questions")
+        extras.append(_count(content.questions, "question"))
     if content.links:
-        extras.append(f"{content.links:,} links")
+        extras.append(_count(content.links, "link"))
     if content.emoji:
         top_emoji = f" (favourite {content.top_emoji[0].item})" if content.top_emoji else ""
         extras.append(f"{content.emoji:,} emoji{top_emoji}")
     if content.media:
-        extras.append(f"{content.media:,} media messages")
+        extras.append(_count(content.media, "media message"))
     if extras:
         lines.append("There were " + ", ".join(extras) + ".")
     numbers.update(
         questions=content.questions, links=content.links, emoji=content.emoji, media=content.media
     )
     return Summary(headlines=lines, numbers=numbers)
+
+
+def _names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C' (at most four names, then 'and N others')."""
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} and {len(names) - 3} others"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

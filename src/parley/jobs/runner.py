@@ -57,6 +57,8 @@ ProgressHook = Callable[[str, float, str], None]
 # always): the callback stays cheap for the work however often it is called, and the
 # relay carries ~20 messages a second at most.
 _SEND_INTERVAL = 0.05
+# How long stopping the pool waits for a process still busy with an analysis.
+_SHUTDOWN_SECONDS = 3.0
 # How long a finished job waits for its last progress reports to come through the relay.
 _RELAY_DRAIN_SECONDS = 2.0
 
@@ -205,9 +207,18 @@ class ProcessExecution:
             future.result()
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the relay, close its queue, and stop the pool, waiting a few seconds for
+        a process still busy with an analysis (unclosed queues leak semaphores)."""
         with contextlib.suppress(ValueError, OSError):
             self._queue.put(None)
+        self._relay.join(_SHUTDOWN_SECONDS)
+        self._queue.close()
+        self._queue.join_thread()
+        stopper = threading.Thread(
+            target=self._pool.shutdown, kwargs={"wait": True, "cancel_futures": True}
+        )
+        stopper.start()
+        stopper.join(_SHUTDOWN_SECONDS)
 
 
 # -- the runner ----------------------------------------------------------------------------

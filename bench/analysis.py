@@ -11,7 +11,6 @@ Prints numbers only; nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import subprocess
@@ -19,23 +18,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 
+from bench._gen import messages, whatsapp_text
 from parley.analysis import analyze
 from parley.analysis.formats import parse
 from parley.report import render_html
-
-
-def _load_generator() -> ModuleType:
-    """bench/_gen.py, loaded by path: this script runs as a file, bench/ a package or not."""
-    path = Path(__file__).resolve().with_name("_gen.py")
-    spec = importlib.util.spec_from_file_location("parley_bench_gen", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def child(path: str, with_html: bool) -> None:
@@ -89,17 +76,18 @@ def main() -> None:
         child(args.child, args.html)
         return
 
-    gen = _load_generator()
     t = time.perf_counter()
-    text = gen.whatsapp_text(gen.messages(args.messages, args.speakers))
+    text = whatsapp_text(messages(args.messages, args.speakers))
     gen_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "chat.txt"
         path.write_text(text, encoding="utf-8")
         size_mb = path.stat().st_size / 1e6
         del text
-        cmd = [sys.executable, __file__, "--child", str(path)] + (["--html"] if args.html else [])
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        cmd = [sys.executable, "-m", "bench.analysis", "--child", str(path)]
+        cmd += ["--html"] if args.html else []
+        root = Path(__file__).resolve().parents[1]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=root).stdout
     r = json.loads(out)
     n = r["messages"]
     total = r["parse_s"] + r["analyze_s"]

@@ -5,18 +5,16 @@ import json
 from pathlib import Path
 
 import pytest
+from bench._gen import messages, whatsapp_text
 
 from parley.cli import main
 from parley.cli.analyze import _Reporter
 
-from .conftest import load_generator
-
 
 @pytest.fixture
 def chat_file(tmp_path: Path) -> Path:
-    gen = load_generator()
     path = tmp_path / "WhatsApp Chat with Team.txt"
-    path.write_text(gen.whatsapp_text(gen.messages(800, speakers=4)), encoding="utf-8")
+    path.write_text(whatsapp_text(messages(800, speakers=4)), encoding="utf-8")
     return path
 
 

@@ -5,15 +5,16 @@ import json
 from typing import Any
 
 import pytest
+from bench._gen import messages
 
 from parley.analysis import SCHEMA_VERSION, Conversation, analyze
 
-from .conftest import chat, load_generator
+from .conftest import chat
 
 
 def test_progress_is_staged_increasing_and_ends_at_100() -> None:
     calls: list[tuple[str, float, str]] = []
-    msgs = load_generator().messages(3000)
+    msgs = messages(3000)
     analyze(Conversation("t", msgs), lambda *a: calls.append(a))
     percents = [p for _, p, _ in calls]
     assert percents == sorted(percents)
@@ -29,7 +30,7 @@ def test_progress_is_staged_increasing_and_ends_at_100() -> None:
 
 def test_progress_calls_are_bounded_not_one_per_message() -> None:
     calls: list[object] = []
-    msgs = load_generator().messages(20_000)
+    msgs = messages(20_000)
     analyze(Conversation("t", msgs), lambda *a: calls.append(a))
     assert len(calls) < 1000
 
@@ -49,8 +50,7 @@ def test_empty_and_tiny_conversations_analyse(messages: list[Any]) -> None:
 
 
 def test_result_stays_bounded_for_a_large_conversation() -> None:
-    gen = load_generator()
-    msgs = gen.messages(40_000, speakers=80)
+    msgs = messages(40_000, speakers=80)
     result = analyze(Conversation("whatsapp", msgs))
     size = len(json.dumps(result, ensure_ascii=False).encode())
     assert size < 400_000
@@ -64,7 +64,7 @@ def test_result_stays_bounded_for_a_large_conversation() -> None:
 
 
 def test_summary_reads_as_sentences_with_key_numbers() -> None:
-    msgs = load_generator().messages(2000, speakers=3)
+    msgs = messages(2000, speakers=3)
     summary = analyze(Conversation("t", msgs))["summary"]
     assert 3 <= len(summary["headlines"]) <= 10
     assert all(line.endswith(".") for line in summary["headlines"])

@@ -7,11 +7,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from bench._gen import messages
 
 from parley.analysis import Conversation, Message, analyze
 from parley.report import plotly_js_path, render_html
 
-from .conftest import at, load_generator
+from .conftest import at
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -39,7 +40,7 @@ class _Tags(HTMLParser):
 
 @pytest.fixture(scope="module")
 def hostile_html() -> str:
-    msgs = load_generator().messages(500, speakers=3)
+    msgs = messages(500, speakers=3)
     msgs += [
         Message(HOSTILE, "</script><img src=x onerror=alert(1)> & <b>hi</b> great!", at(10**6)),
         Message("Ann", f"{HOSTILE} terrible", at(10**6 + 1)),

@@ -83,12 +83,16 @@ function responseTimes(result, pending) {
   if (!hasTimes || !speakers.length) {
     return card("Response times", {}, note("Not available: the messages carry no times, or nobody answered anybody."));
   }
-  const minutes = (seconds) => Math.round((seconds / 60) * 10) / 10;
+  // Chats answer in minutes, meetings in seconds: pick the unit that shows the bars.
+  const slowest = Math.max(...speakers.map((s) => s.responseSeconds.p90 || 0));
+  const [unit, size] = slowest < 120 ? ["seconds", 1] : slowest < 7200 ? ["minutes", 60] : ["hours", 3600];
+  const scaled = (seconds) => Math.round((seconds / size) * 10) / 10;
+  const caption = `${unit[0].toUpperCase()}${unit.slice(1)} before answering: median and slowest 10%`;
   return card("Response times", { id: "response-times" },
-    figure("Minutes before answering: median and slowest 10%", (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
-      { name: "median", values: speakers.map((s) => minutes(s.responseSeconds.median)) },
-      { name: "90th percentile", values: speakers.map((s) => minutes(s.responseSeconds.p90)), color: "#9ecae1" },
-    ], { xTitle: "minutes" }), pending));
+    figure(caption, (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
+      { name: "median", values: speakers.map((s) => scaled(s.responseSeconds.median)) },
+      { name: "90th percentile", values: speakers.map((s) => scaled(s.responseSeconds.p90)), color: "#9ecae1" },
+    ], { xTitle: unit }), pending));
 }
 
 function activity(result, pending) {

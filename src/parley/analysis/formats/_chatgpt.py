@@ -17,7 +17,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import from_epoch, obj, parse_datetime, seq
+from ._common import content_parts, from_epoch, obj, parse_datetime, seq
 from ._source import Archive, Source, load_member_json
 
 __all__ = [
@@ -142,15 +142,11 @@ def _node_message(node: dict[str, Any], record: int) -> Message | None:
     texts: list[str] = []
     parts = content.get("parts")
     if isinstance(parts, list):
-        for part in parts:
-            if isinstance(part, str):
-                texts.append(part)
-            elif isinstance(part, dict):
-                if isinstance(part.get("text"), str):
-                    texts.append(part["text"])
-                else:
+        for item in content_parts(parts, "content_type"):
+            if item is not None:
+                texts.append(item[0])
+                if item[1]:
                     kind = MessageKind.MEDIA
-                    texts.append(f"<{part.get('content_type', 'attachment')}>")
     elif isinstance(content.get("text"), str):
         texts.append(content["text"])  # code, execution output
     text = "\n".join(t for t in texts if t)
@@ -239,18 +235,12 @@ def _content(content: Any, record: int) -> tuple[str, MessageKind]:
         raise ParseError("`content` is neither a string nor a list", format=MESSAGES, record=record)
     texts: list[str] = []
     media: list[str] = []
-    for part in content:
-        if isinstance(part, str):
-            texts.append(part)
-        elif isinstance(part, dict):
-            if isinstance(part.get("text"), str):
-                texts.append(part["text"])
-            else:
-                media.append(f"<{part.get('type', 'attachment')}>")
-        else:
+    for item in content_parts(content, "type"):
+        if item is None:
             raise ParseError(
                 "a content part is neither text nor an object", format=MESSAGES, record=record
             )
+        (media if item[1] else texts).append(item[0])
     if texts:
         return "\n".join(texts), MessageKind.TEXT
     return " ".join(media), MessageKind.MEDIA

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from parley.errors import ParseError
 __all__ = [
     "allow_fields_of",
     "clock_seconds",
+    "content_parts",
     "fix_mojibake",
     "from_epoch",
     "obj",
@@ -147,3 +149,20 @@ def text_of(value: Any, fmt: str, index: int) -> str:
     if isinstance(value, str):
         return value
     raise ParseError(f"text is a {type(value).__name__}, not a string", format=fmt, record=index)
+
+
+def content_parts(parts: list[Any], type_key: str) -> Iterator[tuple[str, bool] | None]:
+    """The parts of a chat message's content, as (text, is_media): strings and objects
+    with `text` are text; other objects are media, shown as `<type>` from `type_key`.
+    Anything else yields None, for the caller to skip or refuse."""
+    for part in parts:
+        if isinstance(part, str):
+            yield part, False
+        elif isinstance(part, dict):
+            text = part.get("text")
+            if isinstance(text, str):
+                yield text, False
+            else:
+                yield f"<{part.get(type_key, 'attachment')}>", True
+        else:
+            yield None

@@ -9,6 +9,7 @@ import statistics
 import sys
 from typing import Any
 
+from parley.cli._format import size
 from parley.errors import StoreError
 from parley.jobs.keys import KeyLayout
 from parley.jobs.stats import collect_stats
@@ -28,14 +29,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(run=run)
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    raise AssertionError
 
 
 def _why(settings: Settings) -> str:
@@ -96,9 +89,9 @@ def _print(report: dict[str, Any]) -> None:
     server = report["server"]
     out(f"status:    ok, round trip {report['latencyMs']} ms (median of 5)\n")
     out(f"server:    {server['version']}\n")
-    limit = _size(server["maxMemory"]) if server["maxMemory"] else "no limit"
+    limit = size(server["maxMemory"]) if server["maxMemory"] else "no limit"
     out(
-        f"memory:    {_size(server['usedMemory'])} used, maxmemory {limit}, "
+        f"memory:    {size(server['usedMemory'])} used, maxmemory {limit}, "
         f"policy {server['maxMemoryPolicy']}\n"
     )
     families = ", ".join(f"{name} {f['keys']}" for name, f in report["families"].items())

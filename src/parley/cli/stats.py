@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from parley.cli._format import size
 from parley.errors import ConfigError
 from parley.jobs.keys import KeyLayout
 from parley.jobs.stats import collect_stats
@@ -44,10 +45,6 @@ async def _stats() -> dict[str, Any]:
         await kv.aclose()
 
 
-def _kb(n: int | None) -> str:
-    return "-" if n is None else f"{n / 1024:.1f} KB"
-
-
 def run(args: argparse.Namespace) -> int:
     report = asyncio.run(_stats())
     if args.json:
@@ -55,17 +52,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     server = report["server"]
     out = sys.stdout.write
-    limit = _kb(server["maxMemory"]) if server["maxMemory"] else "no limit"
+    limit = size(server["maxMemory"]) if server["maxMemory"] else "no limit"
     out(
         f"store:     {report['backend']} {server['version']}, round trip {report['latencyMs']} ms\n"
     )
-    out(f"memory:    {_kb(server['usedMemory'])} used of {limit} ({server['maxMemoryPolicy']})\n")
+    out(f"memory:    {size(server['usedMemory'])} used of {limit} ({server['maxMemoryPolicy']})\n")
     commands = server["commandsProcessed"]
     out(f"commands:  {'-' if commands is None else commands} processed by the server\n")
     out("family       keys        bytes\n")
     for name, family in report["families"].items():
-        out(f"{name:<12} {family['keys']:>5} {_kb(family['bytes']):>12}\n")
-    out(f"results:   average {_kb(report['averageResultBytes'])}")
+        out(f"{name:<12} {family['keys']:>5} {size(family['bytes']):>12}\n")
+    out(f"results:   average {size(report['averageResultBytes'])}")
     fit = report["resultsFit"]
     out(f", about {fit} more fit\n" if fit is not None else ", no memory limit\n")
     for warning in report["warnings"]:

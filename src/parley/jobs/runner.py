@@ -262,25 +262,30 @@ class JobRunner:
         writer = asyncio.create_task(self._write_progress(reporter, reports, fenced))
         beater = asyncio.create_task(self._heartbeat(reporter, fenced))
         failure: tuple[str, Exception] | None = None
+        stopped = False
         try:
             result = await self.execution.run(job.job_id, work, on_progress)
         except asyncio.CancelledError:
-            # The worker is shutting down: say so now rather than after the stale limit.
-            # Shielded, so the cancellation does not cut the write short.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._stopped(reporter, writer, beater, reports))
-            raise
+            stopped = True  # the worker is shutting down
         except InputError as exc:
             failure = ("input_error", exc)
         except Exception as exc:
             log.exception("job_work_crashed", jobId=job.job_id)
             failure = ("analysis_error", exc)
-        finally:
-            beater.cancel()
-            reports.put_nowait(None)
-            await writer
-            with contextlib.suppress(asyncio.CancelledError):
-                await beater
+        # Every report of the work is written before the last word; shielded, so a
+        # shutdown does not cut these writes short.
+        await asyncio.shield(self._drain(writer, beater, reports))
+        if stopped:
+            # Say so now rather than after the stale limit.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(
+                    self.store.fail(
+                        reporter.job,
+                        WORKER_STOPPED,
+                        "the worker running this analysis shut down; start the analysis again",
+                    )
+                )
+            raise asyncio.CancelledError
         if failure is not None:
             return await self._fail(reporter.job, *failure)
         try:
@@ -288,9 +293,8 @@ class JobRunner:
         except InputTooLargeError as exc:
             return await self._fail(reporter.job, "result_too_large", exc)
 
-    async def _stopped(
-        self,
-        reporter: ProgressReporter,
+    @staticmethod
+    async def _drain(
         writer: asyncio.Task[None],
         beater: asyncio.Task[None],
         reports: asyncio.Queue[tuple[str, float, str] | None],
@@ -298,11 +302,8 @@ class JobRunner:
         beater.cancel()
         reports.put_nowait(None)
         await writer
-        await self.store.fail(
-            reporter.job,
-            WORKER_STOPPED,
-            "the worker running this analysis shut down; start the analysis again",
-        )
+        with contextlib.suppress(asyncio.CancelledError):
+            await beater
 
     async def _fail(self, job: Job, code: str, exc: Exception) -> Job:
         message = str(exc) or type(exc).__name__

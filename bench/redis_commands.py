@@ -63,7 +63,7 @@ async def measure(server: RedisServer, monitor: Monitor, size: int) -> dict[str,
         monitor.take()
         started = time.perf_counter()
         job = (await http.post("/api/analyze", json={"content": content})).json()
-        await asyncio.gather(*service.tasks)
+        await service.driver.join()
         seconds = time.perf_counter() - started
         lifecycle = monitor.take()
         await http.get(job["links"]["progress"])

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from parley.jobs.store import RESULT_TTL_MARGIN
+from parley.jobs.keys import RESULT_TTL_MARGIN
 from parley.kv import KV, MemoryKV, RedisKV
 from parley.log import configure_logging
 from tests.redis_server import RedisServer, running_redis

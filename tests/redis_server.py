@@ -24,12 +24,14 @@ def free_port() -> int:
 class RedisServer:
     """Starts `redis-server` with no persistence; `stop()` kills it, `start()` again."""
 
-    def __init__(self, *, password: str | None = None, args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, *, password: str | None = None, args: tuple[str, ...] = (), port: int | None = None
+    ) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed; scripts/test installs it")
         self.binary = binary
-        self.port = free_port()
+        self.port = port or free_port()
         self.password = password
         self.args = args
         self._dir = tempfile.TemporaryDirectory(prefix="parley-redis-")

@@ -11,11 +11,13 @@ from parley.errors import (
     JobNotFoundError,
     ParleyError,
     ParseError,
+    QueueFullError,
     StoredValueError,
     StoreError,
     StoreFullError,
     StoreUnavailableError,
     UnknownFormatError,
+    WorkerLostError,
 )
 
 __version__ = "0.1.0"
@@ -29,10 +31,12 @@ __all__ = [
     "JobNotFoundError",
     "ParleyError",
     "ParseError",
+    "QueueFullError",
     "StoreError",
     "StoreFullError",
     "StoreUnavailableError",
     "StoredValueError",
     "UnknownFormatError",
+    "WorkerLostError",
     "__version__",
 ]

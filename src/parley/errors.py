@@ -9,6 +9,8 @@
     ├── InputTooLargeError     the input is over a size limit                             → 413
     ├── JobNotFoundError       unknown or expired job or conversation                     → 404
     ├── JobConflictError       a job transition lost a race (another owner moved it on)
+    ├── WorkerLostError        the process running a job's work died (killed, out of memory)
+    ├── QueueFullError         queue mode: more jobs wait than PARLEY_QUEUE_MAX          → 503
     └── StoreError             the shared store failed
         ├── StoreUnavailableError  unreachable, timed out, refused auth                   → 503
         ├── StoreFullError         out of memory or over a provider's quota               → 507
@@ -30,11 +32,13 @@ __all__ = [
     "JobNotFoundError",
     "ParleyError",
     "ParseError",
+    "QueueFullError",
     "StoreError",
     "StoreFullError",
     "StoreUnavailableError",
     "StoredValueError",
     "UnknownFormatError",
+    "WorkerLostError",
 ]
 
 
@@ -124,6 +128,15 @@ class JobNotFoundError(ParleyError, LookupError):
 
 class JobConflictError(ParleyError):
     """A job transition lost a race: another owner changed the job first."""
+
+
+class WorkerLostError(ParleyError):
+    """The process running a job's work stopped before it answered (killed, out of memory).
+    Nothing is wrong with the input: the job may run again."""
+
+
+class QueueFullError(ParleyError):
+    """More jobs wait in the queue than PARLEY_QUEUE_MAX: try again later."""
 
 
 class StoreError(ParleyError):

@@ -41,10 +41,11 @@ class Settings:
     # Prepended to every key, for sharing one Redis between apps or environments.
     key_prefix: str = ""
     # A running job rewrites its heartbeat this often ...
-    heartbeat_seconds: float = 5.0
-    # ... and is read as failed/worker_lost once its heartbeat is older than this.
-    # Six missed heartbeats: a GC pause or a slow Redis round trip is not a death.
-    stale_seconds: float = 30.0
+    heartbeat_seconds: float = 2.0
+    # ... and is read as lost once its heartbeat is older than this: a lost worker is
+    # noticed within 15 s (10 s, plus up to one claim interval in queue mode), while five
+    # missed heartbeats in a row (a GC pause, a slow Redis round trip) are not a death.
+    stale_seconds: float = 10.0
     # At most one progress write per interval (first, last and stage changes always):
     # a smooth bar for the user, a bounded command count for a metered Redis.
     progress_interval_seconds: float = 0.5
@@ -62,17 +63,21 @@ class Settings:
     # Stored values above this size are gzip-compressed (below it, plain JSON
     # stays readable with redis-cli and compression saves nothing).
     compress_threshold_bytes: int = 1024
+    # Redis Cluster: "auto" asks the server at start-up (INFO cluster), "yes" or "no" force it.
+    redis_cluster: str = "auto"
     execution_mode: ExecutionMode | None = None  # None: chosen by the edge (serve/serverless)
+    # Queue mode: a POST is refused (503, Retry-After) while more jobs than this wait.
+    queue_max: int = 1000
+    # Queue mode: a job whose worker was lost runs again on another, up to this many times
+    # in all; then it fails with attempts_exhausted (a job that kills every worker).
+    max_attempts: int = 3
+    # Worker processes of `parley serve` (as uvicorn and gunicorn read WEB_CONCURRENCY).
+    web_concurrency: int = 1
     # Processes per worker that run analyses in background mode; 0 runs them in threads
     # of the worker (for hosts without /dev/shm, or one small core). None: min(2, cores).
     analysis_processes: int | None = None
     log_level: str = "INFO"
-    log_format: str = "json"  # json | console
-
-    @property
-    def backend(self) -> str:
-        """The store backend these settings select: 'redis' or 'memory'."""
-        return "redis" if self.redis_url else "memory"
+    log_format: str | None = None  # json | console; None: console on a terminal, else json
 
     @property
     def redis_target(self) -> str:
@@ -204,6 +209,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
         _non_negative_int,
         "a whole number of bytes >= 0",
     ),
+    "PARLEY_REDIS_CLUSTER": ("redis_cluster", _choice("auto", "yes", "no"), "auto, yes or no"),
+    "PARLEY_QUEUE_MAX": ("queue_max", _positive_int, "a whole number > 0"),
+    "PARLEY_MAX_ATTEMPTS": ("max_attempts", _positive_int, "a whole number > 0"),
+    "WEB_CONCURRENCY": ("web_concurrency", _positive_int, "a whole number of processes > 0"),
     "PARLEY_MODE": (
         "execution_mode",
         lambda raw: ExecutionMode(raw.lower()),

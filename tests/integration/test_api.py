@@ -13,6 +13,7 @@ import pytest
 
 from parley.api import create_app
 from parley.api.service import Service
+from parley.jobs import ErrorCode
 from parley.settings import ExecutionMode, Settings
 from tests.conftest import assert_every_key_has_ttl
 from tests.redis_server import RedisServer
@@ -53,7 +54,7 @@ async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClien
     yield make
     for app, client in opened:
         service: Service = await app.state.get_service()
-        await asyncio.gather(*service.tasks, return_exceptions=True)
+        await service.driver.join()
         await assert_every_key_has_ttl(service.kv, TTL)
         if url:
             with contextlib.closing(request.getfixturevalue("redis_server").client()) as c:
@@ -289,7 +290,9 @@ async def test_a_result_not_ready_yet_is_a_202(client: httpx.AsyncClient) -> Non
 async def test_a_failed_job_result_carries_its_error_code(client: httpx.AsyncClient) -> None:
     service = await service_of(client)
     job, _ = await service.store.create_or_get("failing")
-    await service.store.fail(await service.store.start(job.job_id), "analysis_error", "boom")
+    await service.store.fail(
+        await service.store.start(job.job_id), ErrorCode.ANALYSIS_ERROR, "boom"
+    )
     body = (await client.get(f"/api/jobs/{job.job_id}/result")).json()
     assert body["hasResult"] is False
     assert body["error"] == {"code": "analysis_error", "message": "boom"}
@@ -340,10 +343,10 @@ async def test_an_expired_result_is_a_404_with_has_result_false(make_client: Mak
     assert response.json()["hasResult"] is False
 
 
-async def test_the_queue_mode_is_refused_with_a_sentence_until_it_exists() -> None:
+async def test_the_queue_mode_on_the_in_process_store_is_refused_with_a_sentence() -> None:
     app = create_app(Settings(execution_mode=ExecutionMode.QUEUE))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.get("/api/health")
     assert response.status_code == 503
-    assert "not built yet" in response.json()["error"]
+    assert "set REDIS_URL" in response.json()["error"]

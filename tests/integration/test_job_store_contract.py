@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from parley.errors import InputTooLargeError, InvalidIdError, JobConflictError
-from parley.jobs import WORKER_LOST, JobStatus, JobStore, Progress, StoreConfig
+from parley.jobs import ErrorCode, JobStatus, JobStore, Progress, StoreConfig
 from parley.kv import KV
 from parley.kv._codec import GZIP_MAGIC
 from tests.conftest import CONTRACT_TTL
@@ -114,11 +114,11 @@ async def test_a_failed_job_carries_its_error_and_is_replaced_by_a_new_request(
 ) -> None:
     job, _ = await store.create_or_get(CONV)
     failed = await store.fail(
-        await store.start(job.job_id), "parse_error", "line 3 is not a message"
+        await store.start(job.job_id), ErrorCode.INPUT_ERROR, "line 3 is not a message"
     )
     assert failed.status is JobStatus.FAILED
     assert failed.error is not None
-    assert failed.error.code == "parse_error"
+    assert failed.error.code is ErrorCode.INPUT_ERROR
     progress = await store.get_progress(CONV)
     assert progress is not None
     assert progress.status is JobStatus.FAILED
@@ -130,7 +130,7 @@ async def test_a_failed_job_carries_its_error_and_is_replaced_by_a_new_request(
 
 async def test_a_queued_job_can_be_failed_before_it_starts(store: JobStore) -> None:
     job, _ = await store.create_or_get(CONV)
-    failed = await store.fail(job, "input_rejected", "no messages")
+    failed = await store.fail(job, ErrorCode.INPUT_ERROR, "no messages")
     assert failed.status is JobStatus.FAILED
 
 
@@ -171,12 +171,12 @@ async def test_a_job_whose_heartbeat_stops_reads_as_failed_worker_lost(kv: KV) -
     assert lost is not None
     assert lost.status is JobStatus.FAILED
     assert lost.error is not None
-    assert lost.error.code == WORKER_LOST
+    assert lost.error.code == ErrorCode.WORKER_LOST
     progress = await store.get_progress(CONV)
     assert progress is not None
     assert progress.status is JobStatus.FAILED
     assert progress.error is not None
-    assert progress.error.code == WORKER_LOST
+    assert progress.error.code == ErrorCode.WORKER_LOST
 
     # A new request replaces the lost job, and the lost owner can no longer write.
     replacement, created = await store.create_or_get(CONV)
@@ -197,7 +197,7 @@ async def test_a_job_nobody_started_reads_as_lost_and_is_replaced(kv: KV) -> Non
     assert lost is not None
     assert lost.status is JobStatus.FAILED
     assert lost.error is not None
-    assert lost.error.code == WORKER_LOST
+    assert lost.error.code == ErrorCode.WORKER_LOST
     progress = await store.get_progress(CONV)
     assert progress is not None
     assert progress.status is JobStatus.FAILED

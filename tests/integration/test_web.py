@@ -33,8 +33,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     ) as client:
         yield client
         service: Service = await app.state.get_service()
-        for task in list(service.tasks):
-            await task
+        await service.driver.join()
         await app.state.close_service()
 
 

@@ -16,9 +16,17 @@ class LostFirstReplyKV(MemoryKV):
         self.lost = {"cas": False, "nx": False}
 
     async def compare_and_set(
-        self, key: str, expected: bytes | None, value: bytes, ttl: float
+        self,
+        key: str,
+        expected: bytes | None,
+        value: bytes,
+        ttl: float,
+        *,
+        even_if_full: bool = False,
     ) -> bool:
-        applied = await super().compare_and_set(key, expected, value, ttl)
+        applied = await super().compare_and_set(
+            key, expected, value, ttl, even_if_full=even_if_full
+        )
         if applied and not self.lost["cas"]:
             self.lost["cas"] = True
             return False

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from parley.errors import ConfigError
+from parley.kv import describe_store
 from parley.settings import ExecutionMode, load_settings, redact_url
 
 
 def test_defaults_select_the_memory_store_with_a_one_hour_ttl(tmp_path: Path) -> None:
     settings = load_settings({}, directory=tmp_path)
-    assert settings.backend == "memory"
+    assert describe_store(settings).name == "memory"
     assert settings.redis_url is None
     assert settings.ttl_seconds == 3600
     assert settings.key_prefix == ""
@@ -21,7 +22,7 @@ def test_defaults_select_the_memory_store_with_a_one_hour_ttl(tmp_path: Path) ->
 
 def test_redis_url_selects_redis_and_names_its_source(tmp_path: Path) -> None:
     settings = load_settings({"REDIS_URL": "redis://localhost:6379/2"}, directory=tmp_path)
-    assert (settings.backend, settings.redis_url_source) == ("redis", "REDIS_URL")
+    assert (describe_store(settings).name, settings.redis_url_source) == ("redis", "REDIS_URL")
 
 
 def test_kv_url_is_accepted_as_the_older_name(tmp_path: Path) -> None:
@@ -44,7 +45,7 @@ def test_environment_beats_env_local_beats_env(tmp_path: Path) -> None:
 
 def test_env_local_can_set_the_redis_url(tmp_path: Path) -> None:
     (tmp_path / ".env.local").write_text('REDIS_URL="redis://127.0.0.1:6379"\n')
-    assert load_settings({}, directory=tmp_path).backend == "redis"
+    assert describe_store(load_settings({}, directory=tmp_path)).name == "redis"
 
 
 @pytest.mark.parametrize(

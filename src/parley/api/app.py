@@ -15,6 +15,7 @@ from parley.api.routes import router
 from parley.api.service import Service
 from parley.api.web import install_web
 from parley.errors import ParleyError
+from parley.log import configure_logging
 from parley.settings import Settings, load_settings
 
 __all__ = ["create_app"]
@@ -61,15 +62,22 @@ class _ServiceHolder:
                 raise self._failure[1]
             if self._service is not None:
                 # Its connections belong to a loop that is gone; its pool does not.
-                self._service.runner.execution.shutdown()
+                self._service.driver.abandon()
                 self._service = None
             try:
-                self._service = await Service.start(self._settings or load_settings())
+                self._service = await Service.start(self._settings or self._load())
             except ParleyError as exc:
                 self._failure = (time.monotonic(), exc)
                 raise
             self._failure = None
             return self._service
+
+    def _load(self) -> Settings:
+        """The environment's settings, read once, with logging configured from them."""
+        settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format or "json")
+        self._settings = settings
+        return settings
 
     async def close(self) -> None:
         if self._service is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -23,9 +21,9 @@ from parley.api.schemas import (
 )
 from parley.api.service import Service
 from parley.api.upload import read_upload
-from parley.api.work import STAGE_PARSING, analyze_upload
 from parley.errors import JobNotFoundError, StoreUnavailableError
-from parley.jobs import Job, JobStatus, Progress
+from parley.jobs import ErrorCode, Job, JobStatus, Progress
+from parley.jobs.drivers import Submission
 from parley.jobs.keys import JOB_ID_PATTERN
 from parley.settings import ExecutionMode
 
@@ -35,11 +33,6 @@ router = APIRouter(prefix="/api")
 
 ConversationId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]
 JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
-
-# How long a background POST waits for its input to be parsed, to answer 400 for a
-# malformed file rather than 202 for a job that will fail. Parsing 250k messages takes
-# about two seconds; past this, the POST answers 202 and the job reports any error.
-_ACCEPT_WAIT_SECONDS = 20.0
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad input: says what and where"},
@@ -92,7 +85,7 @@ def _analyze_body(job: Job, deduplicated: bool, result: Any = None) -> dict[str,
 
 def _input_failure(job: Job) -> JSONResponse | None:
     """The 400 for a job whose input was rejected, naming the format and line."""
-    if job.status is JobStatus.FAILED and job.error and job.error.code == "input_error":
+    if job.status is JobStatus.FAILED and job.error and job.error.code is ErrorCode.INPUT_ERROR:
         body = {
             "error": job.error.message,
             "code": "input_error",
@@ -145,34 +138,25 @@ async def analyze(
     a live or completed job (unless `force`). Inline (`?wait=true`, or on a serverless
     host) the response carries the result."""
     upload = await read_upload(request, svc.settings.max_upload_bytes)
-    job, created = await svc.store.create_or_get(upload.conversation_id, force=upload.force)
-    if not created:
-        result = await svc.store.get_result(job.job_id) if wait else None
-        return JSONResponse(_analyze_body(job, True, result), status_code=200)
-
-    work = functools.partial(analyze_upload, upload.data, upload.filename, upload.format)
-    if wait or svc.mode is ExecutionMode.INLINE:
-        done = await svc.runner.run(job.job_id, work)
-        if (rejected := _input_failure(done)) is not None:
-            return rejected
-        result = await svc.store.get_result(done.job_id)
-        return JSONResponse(_analyze_body(done, False, result), status_code=200)
-
-    accepted = asyncio.Event()
-
-    def hook(stage: str, percent: float, message: str) -> None:
-        if stage != STAGE_PARSING:
-            accepted.set()
-
-    task = svc.spawn(svc.runner.run(job.job_id, work, hook), jobId=job.job_id)
-    waiter = asyncio.ensure_future(accepted.wait())
-    await asyncio.wait({task, waiter}, timeout=_ACCEPT_WAIT_SECONDS, return_when="FIRST_COMPLETED")
-    waiter.cancel()
-    finished = task.done() and not task.cancelled() and task.exception() is None
-    if finished and (rejected := _input_failure(task.result())) is not None:
+    submitted = await svc.driver.submit(
+        Submission(upload.conversation_id, upload.input, force=upload.force, wait=wait)
+    )
+    job = submitted.job
+    if (rejected := _input_failure(job)) is not None:
         return rejected
-    job = await svc.store.get_job(job.job_id) or job
-    return JSONResponse(_analyze_body(job, False), status_code=202)
+    if not job.status.finished:
+        return JSONResponse(
+            _analyze_body(job, not submitted.created), status_code=202 if submitted.created else 200
+        )
+    # Finished: inline, or waited for, or deduplicated. The result rides along only
+    # when the request asked to wait for it (or could not help waiting: inline).
+    with_result = wait or svc.mode is ExecutionMode.INLINE
+    result = (
+        await svc.store.get_result(job.job_id)
+        if with_result and job.status is JobStatus.COMPLETED
+        else None
+    )
+    return JSONResponse(_analyze_body(job, not submitted.created, result), status_code=200)
 
 
 @router.get(
@@ -185,6 +169,7 @@ async def progress(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
     found = await svc.store.get_progress(conversationId)
     if found is None:
         raise _not_found(f"conversation {conversationId}")
+    svc.driver.notice(found)
     return _progress_body(conversationId, found)
 
 

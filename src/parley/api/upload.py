@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from parley.api.schemas import AnalyzeRequest
 from parley.errors import InputError, InputTooLargeError
-from parley.jobs import validate_conversation_id
+from parley.jobs import JobInput, validate_conversation_id
 
 __all__ = ["Upload", "read_upload"]
 
@@ -28,9 +28,7 @@ _OFFLOAD_BYTES = 256 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    data: bytes
-    filename: str | None
-    format: str | None
+    input: JobInput
     conversation_id: str
     force: bool
 
@@ -69,9 +67,7 @@ def _upload(
     if conversation_id:
         validate_conversation_id(conversation_id)
     return Upload(
-        data,
-        filename,
-        format or None,
+        JobInput(data, filename, format or None),
         conversation_id or derive_conversation_id(data, format),
         force,
     )

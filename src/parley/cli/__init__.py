@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
 from parley import __version__
 from parley.errors import ParleyError
 from parley.log import configure_logging
+from parley.settings import load_settings
 
 __all__ = ["main"]
 
 # Subcommand modules, in the order `parley --help` lists them.
-COMMANDS: tuple[str, ...] = ("serve", "analyze", "parse", "stats", "doctor")
+COMMANDS: tuple[str, ...] = ("serve", "worker", "analyze", "parse", "stats", "doctor")
 
-_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 EXIT_ERROR = 1  # the command ran and failed (bad input, store unusable)
 EXIT_USAGE = 2  # argparse's own code for bad arguments
 
@@ -38,11 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failed, 2 usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Log lines go to stderr, so stdout stays clean for data (`parley parse > out.jsonl`).
-    level = os.environ.get("PARLEY_LOG_LEVEL", "INFO").upper()
-    fmt = os.environ.get("PARLEY_LOG_FORMAT") or ("console" if sys.stderr.isatty() else "json")
-    configure_logging(level if level in _LEVELS else "INFO", fmt)
     try:
+        # Read once, here: every command gets these settings as args.settings.
+        args.settings = settings = load_settings()
+        # Log lines go to stderr, so stdout stays clean for data (`parley parse > out.jsonl`).
+        fmt = settings.log_format or ("console" if sys.stderr.isatty() else "json")
+        configure_logging(settings.log_level, fmt)
         code: int = args.run(args)
     except ParleyError as exc:
         print(f"parley: error: {exc}", file=sys.stderr)

@@ -13,8 +13,8 @@ from parley.cli._format import size
 from parley.errors import StoreError
 from parley.jobs.keys import KeyLayout
 from parley.jobs.stats import collect_stats
-from parley.kv import open_kv
-from parley.settings import Settings, load_settings
+from parley.kv import describe_store, open_kv
+from parley.settings import Settings
 
 __all__ = ["register"]
 
@@ -31,20 +31,15 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _why(settings: Settings) -> str:
-    if settings.redis_url:
-        return f"{settings.redis_url_source} is set"
-    return "REDIS_URL is not set: jobs live in this process only (one worker)"
-
-
 async def _doctor(settings: Settings) -> dict[str, Any]:
+    choice = describe_store(settings)
     report: dict[str, Any] = {
-        "backend": settings.backend,
-        "why": _why(settings),
-        "target": settings.redis_target if settings.redis_url else "in-process",
+        "backend": choice.name,
+        "why": choice.why,
+        "target": choice.target,
         "usable": False,
     }
-    if settings.redis_url is None:
+    if not choice.shared:
         # The in-process store lives inside each server process: nothing to inspect
         # from here, and nothing that can fail.
         report["usable"] = True
@@ -103,8 +98,7 @@ def _print(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    report = asyncio.run(_doctor(settings))
+    report = asyncio.run(_doctor(args.settings))
     if args.json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:

@@ -15,8 +15,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from parley.errors import ConfigError
-from parley.kv import open_kv
-from parley.settings import ExecutionMode, Settings, load_settings
+from parley.kv import describe_store, open_kv
+from parley.settings import ExecutionMode, Settings
 
 __all__ = ["register"]
 
@@ -38,8 +38,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--mode",
-        choices=[mode.value for mode in ExecutionMode if mode is not ExecutionMode.QUEUE],
-        help="how analyses run (default: background, or PARLEY_MODE)",
+        choices=[mode.value for mode in ExecutionMode],
+        help="how analyses run (default: PARLEY_MODE, or background); queue needs "
+        "`parley worker` processes",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument("--open", action="store_true", help="open the page in a browser")
@@ -47,33 +48,35 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()  # fail here, once, on a bad setting
-    if args.workers is None:  # as uvicorn and gunicorn do
-        concurrency = os.environ.get("WEB_CONCURRENCY", "1")
-        if not concurrency.isdigit():
-            raise ConfigError(f"WEB_CONCURRENCY={concurrency!r} is not a whole number")
-        args.workers = int(concurrency)
-    if args.workers < 1:
+    settings: Settings = args.settings
+    workers = settings.web_concurrency if args.workers is None else args.workers
+    if workers < 1:
         raise ConfigError("--workers must be 1 or more")
-    if args.workers > 1 and settings.redis_url is None:
+    store = describe_store(settings)
+    if workers > 1 and not store.shared:
         raise ConfigError(
-            f"refusing to start {args.workers} workers on the in-process store: each worker "
+            f"refusing to start {workers} workers on the in-process store: each worker "
             "is a separate process with its own memory, so a job started on one would be "
             "'not found' on the others (the bug parley exists to fix). Set REDIS_URL "
             "(e.g. REDIS_URL=redis://127.0.0.1:6379/0) or use --workers 1."
         )
-    if settings.redis_url is not None:
+    mode = ExecutionMode(args.mode) if args.mode else settings.execution_mode
+    if mode is ExecutionMode.QUEUE and not store.shared:
+        raise ConfigError(
+            "--mode queue hands jobs to `parley worker` processes, which only a shared "
+            "store reaches: set REDIS_URL."
+        )
+    if store.shared:
         # Each worker probes the store as it starts; probing here first turns a wrong
         # REDIS_URL into one sentence instead of a traceback per worker.
         asyncio.run(_probe(settings))
     # Workers are new processes that read their settings from the environment.
-    if args.mode:
-        os.environ["PARLEY_MODE"] = args.mode
-    os.environ["WEB_CONCURRENCY"] = str(args.workers)
-    store = settings.redis_target if settings.redis_url else "in-process (this process only)"
+    if mode is not None:
+        os.environ["PARLEY_MODE"] = mode.value
+    os.environ["WEB_CONCURRENCY"] = str(workers)
     print(
-        f"parley serving on http://{args.host}:{args.port} with {args.workers} worker(s), "
-        f"store: {store}",
+        f"parley serving on http://{args.host}:{args.port} with {workers} worker(s), "
+        f"store: {store.target}" + (f", mode: {mode.value}" if mode else ""),
         file=sys.stderr,
     )
     if args.open:
@@ -85,9 +88,13 @@ def run(args: argparse.Namespace) -> int:
         "parley.api.asgi:app",
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         access_log=args.access_log,
-        log_level="info" if args.access_log else "warning",
+        # The server's own lines follow PARLEY_LOG_LEVEL, but never below warning unless
+        # asked for: uvicorn's info lines repeat what parley logs as structured events.
+        log_level="info"
+        if args.access_log
+        else max(settings.log_level, "WARNING", key=_rank).lower(),
         timeout_graceful_shutdown=10,
     )
     if config.workers > 1:  # as uvicorn.run does, with the socket bound by _TCPConfig
@@ -96,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def _rank(level: str) -> int:
+    return ("DEBUG", "INFO", "WARNING", "ERROR").index(level.upper())
 
 
 async def _probe(settings: Settings) -> None:

@@ -12,8 +12,8 @@ from parley.cli._format import size
 from parley.errors import ConfigError
 from parley.jobs.keys import KeyLayout
 from parley.jobs.stats import collect_stats
-from parley.kv import open_kv
-from parley.settings import load_settings
+from parley.kv import describe_store, open_kv
+from parley.settings import Settings
 
 __all__ = ["register"]
 
@@ -30,9 +30,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-async def _stats() -> dict[str, Any]:
-    settings = load_settings()
-    if settings.redis_url is None:
+async def _stats(settings: Settings) -> dict[str, Any]:
+    if not describe_store(settings).shared:
         raise ConfigError(
             "REDIS_URL is not set: the in-process store lives inside each running parley "
             "process, where this command cannot see it. Ask the server instead: "
@@ -46,7 +45,7 @@ async def _stats() -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = asyncio.run(_stats())
+    report = asyncio.run(_stats(args.settings))
     if args.json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return 0

@@ -1,17 +1,18 @@
-"""The jobs layer: the job model, the key layout, the store and throttled progress."""
+"""The jobs layer: the job model, the key layout, the store, the runner and its drivers."""
 
 from __future__ import annotations
 
+from parley.jobs.input import JobInput
 from parley.jobs.keys import KeyLayout, new_job_id, validate_conversation_id, validate_job_id
-from parley.jobs.models import WORKER_LOST, WORKER_STOPPED, Job, JobError, JobStatus, Progress
+from parley.jobs.models import ErrorCode, Job, JobError, JobStatus, Progress
 from parley.jobs.progress import ProgressReporter, ProgressThrottle
 from parley.jobs.store import JobStore, StoreConfig
 
 __all__ = [
-    "WORKER_LOST",
-    "WORKER_STOPPED",
+    "ErrorCode",
     "Job",
     "JobError",
+    "JobInput",
     "JobStatus",
     "JobStore",
     "KeyLayout",

@@ -5,6 +5,11 @@ tools read the same keys.
     job:{jobId}                 the job record
     job_index:{conversationId}  the conversation's current jobId
     result:{jobId}              the analysis result
+    input:{jobId}               queue mode: the upload and its options, until the job ends
+    queue:analyses              queue mode: the Redis Stream of job ids for `parley worker`
+
+Every key lives `ttl` seconds (PARLEY_TTL_SECONDS, 1 h by default), written with it in
+the same command; `KeyLayout.ttl` says, per family, why a key lives as long as it does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from parley.errors import InvalidIdError
 __all__ = [
     "CONVERSATION_ID_PATTERN",
     "JOB_ID_PATTERN",
+    "QUEUE_GROUP",
+    "RESULT_TTL_MARGIN",
     "KeyLayout",
     "new_job_id",
     "validate_conversation_id",
@@ -29,6 +36,12 @@ CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9\-_.:]{1,128}$"
 # token_urlsafe(16): 128 random bits in 22 URL-safe characters. Accept a range so ids
 # minted by other tools (UUIDs without dashes, longer tokens) are readable too.
 JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+# Seconds a result lives past the TTL of its job: it is written first, and must not expire
+# a moment before the job that says it exists.
+RESULT_TTL_MARGIN = 60
+# The consumer group every `parley worker` reads the queue's stream in: one group, so each
+# entry goes to exactly one worker.
+QUEUE_GROUP = "workers"
 _CONVERSATION_ID = re.compile(CONVERSATION_ID_PATTERN)
 _JOB_ID = re.compile(JOB_ID_PATTERN)
 
@@ -72,6 +85,26 @@ class KeyLayout:
     def result(self, job_id: str) -> str:
         return f"{self.prefix}result:{job_id}"
 
+    def input(self, job_id: str) -> str:
+        return f"{self.prefix}input:{job_id}"
+
+    def queue(self) -> str:
+        return f"{self.prefix}queue:analyses"
+
+    @staticmethod
+    def ttl(family: str, ttl: float) -> float:
+        """How long a key of `family` lives, given the configured TTL.
+
+        progress, job, job_index: `ttl` from each write; a running job's heartbeat
+            rewrites them, so a long analysis never expires under its own feet.
+        result: `ttl` + RESULT_TTL_MARGIN (written before its job says it exists).
+        input: `ttl` from the POST: a job waits at most that long in the queue, since its
+            job record expires then too; deleted as soon as the job ends.
+        queue: `ttl` from the last add, refreshed by the script that adds: a stream nobody
+            added to for that long holds only entries whose jobs have expired.
+        """
+        return ttl + RESULT_TTL_MARGIN if family == "result" else ttl
+
     def family_patterns(self) -> dict[str, str]:
         """Glob patterns for each key family, for stats scans."""
         return {
@@ -79,4 +112,6 @@ class KeyLayout:
             "job": f"{self.prefix}job:*",
             "job_index": f"{self.prefix}job_index:*",
             "result": f"{self.prefix}result:*",
+            "input": f"{self.prefix}input:*",
+            "queue": f"{self.prefix}queue:*",
         }

@@ -9,11 +9,9 @@ from enum import StrEnum
 from typing import Any
 
 from parley.jobs.keys import new_job_id
+from parley.settings import ExecutionMode
 
-__all__ = ["Job", "JobError", "JobStatus", "Progress", "utcnow"]
-
-WORKER_LOST = "worker_lost"  # its worker stopped sending heartbeats (crashed, killed)
-WORKER_STOPPED = "worker_stopped"  # its worker shut down cleanly in the middle of it
+__all__ = ["ErrorCode", "Job", "JobError", "JobStatus", "Progress", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -41,29 +39,51 @@ class JobStatus(StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
 
 
+class ErrorCode(StrEnum):
+    """Why a job failed: stable, machine-readable, one meaning each (README: "Job failures")."""
+
+    INPUT_ERROR = "input_error"  # the input broke its format: fix the file
+    ANALYSIS_ERROR = "analysis_error"  # a bug in parley: the message says what failed
+    RESULT_TOO_LARGE = "result_too_large"  # over PARLEY_MAX_RESULT_BYTES
+    WORKER_LOST = "worker_lost"  # its worker stopped sending heartbeats (crashed, killed)
+    WORKER_STOPPED = "worker_stopped"  # its worker shut down cleanly in the middle of it
+    STORE_FULL = "store_full"  # the store refused the result: out of memory or quota
+    INPUT_MISSING = "input_missing"  # queue: the stored input expired or was erased
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"  # queue: lost by its worker too many times
+
+    @property
+    def rerunnable(self) -> bool:
+        """The same input may well succeed if sent again (nothing is wrong with it)."""
+        return self in (ErrorCode.WORKER_LOST, ErrorCode.WORKER_STOPPED, ErrorCode.STORE_FULL)
+
+
 @dataclass(frozen=True, slots=True)
 class JobError:
-    code: str  # stable, machine-readable: worker_lost, input_error, analysis_error, ...
+    code: ErrorCode
     message: str  # a sentence for the user
     details: dict[str, Any] | None = None  # e.g. the format and line where the input broke
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        out: dict[str, Any] = {"code": self.code.value, "message": self.message}
         if self.details:
             out["details"] = self.details
         return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobError:
-        return cls(data["code"], data["message"], data.get("details"))
+        return cls(ErrorCode(data["code"]), data["message"], data.get("details"))
 
 
 def _lost(stale_seconds: float) -> JobError:
     return JobError(
-        WORKER_LOST,
+        ErrorCode.WORKER_LOST,
         f"the worker running this job stopped sending heartbeats for {stale_seconds:g} s; "
         "start the analysis again",
     )
+
+
+def _older_than(then: datetime, now: datetime, seconds: float) -> bool:
+    return now - then > timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +92,8 @@ class Job:
     conversation_id: str
     status: JobStatus
     created_at: datetime
+    # Which driver owns it decides the stale rule (see `is_stale`).
+    mode: ExecutionMode = ExecutionMode.BACKGROUND
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
@@ -80,33 +102,42 @@ class Job:
     result_bytes: int | None = None
 
     @classmethod
-    def new(cls, conversation_id: str, now: datetime) -> Job:
-        return cls(new_job_id(), conversation_id, JobStatus.QUEUED, now)
+    def new(cls, conversation_id: str, now: datetime, mode: ExecutionMode) -> Job:
+        return cls(new_job_id(), conversation_id, JobStatus.QUEUED, now, mode)
 
     def replace(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)
 
+    @property
+    def queued_for_workers(self) -> bool:
+        """Waiting in the queue's stream for any `parley worker` (not for this process)."""
+        return self.mode is ExecutionMode.QUEUE
+
     def is_stale(self, now: datetime, stale_seconds: float) -> bool:
-        """Running without a recent heartbeat, or queued and never started: the process
-        that owned it is gone. (A job starts right after it is created, in the process
-        that created it; a queue of waiting jobs would need its own rule.)"""
+        """The process that owned it is gone: running without a recent heartbeat. A queued
+        job is stale only when the process that created it was also to start it (background,
+        inline) and has not: in queue mode waiting is what a queued job does."""
         if self.status is JobStatus.QUEUED:
-            return now - self.created_at > timedelta(seconds=stale_seconds)
+            return not self.queued_for_workers and _older_than(self.created_at, now, stale_seconds)
         beat = self.heartbeat_at or self.started_at or self.created_at
-        return self.status is JobStatus.RUNNING and now - beat > timedelta(seconds=stale_seconds)
+        return self.status is JobStatus.RUNNING and _older_than(beat, now, stale_seconds)
 
     def effective(self, now: datetime, stale_seconds: float) -> Job:
-        """The job as readers must see it: a running job without a recent heartbeat is
-        failed with code worker_lost (the stored record is left as it is)."""
-        if self.is_stale(now, stale_seconds):
-            return self.replace(status=JobStatus.FAILED, error=_lost(stale_seconds))
-        return self
+        """The job as readers must see it (the stored record is left as it is). A stale job
+        of a process that is gone is failed/worker_lost; a stale queue job waits, queued,
+        for another worker to claim it."""
+        if not self.is_stale(now, stale_seconds):
+            return self
+        if self.queued_for_workers:
+            return self.replace(status=JobStatus.QUEUED)
+        return self.replace(status=JobStatus.FAILED, error=_lost(stale_seconds))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "jobId": self.job_id,
             "conversationId": self.conversation_id,
             "status": self.status.value,
+            "mode": self.mode.value,
             "createdAt": _iso(self.created_at),
             "startedAt": _iso(self.started_at),
             "finishedAt": _iso(self.finished_at),
@@ -126,6 +157,7 @@ class Job:
             conversation_id=data["conversationId"],
             status=JobStatus(data["status"]),
             created_at=created,
+            mode=ExecutionMode(data.get("mode", ExecutionMode.BACKGROUND)),
             started_at=_dt(data.get("startedAt")),
             finished_at=_dt(data.get("finishedAt")),
             heartbeat_at=_dt(data.get("heartbeatAt")),
@@ -146,22 +178,46 @@ class Progress:
     message: str
     updated_at: datetime
     error: JobError | None = None
+    mode: ExecutionMode = ExecutionMode.BACKGROUND
+
+    @classmethod
+    def of(
+        cls, job: Job, stage: str, percent: float, message: str, at: datetime, **extra: Any
+    ) -> Progress:
+        """The job's progress, in the job's status unless `status` says otherwise."""
+        status = extra.pop("status", job.status)
+        return cls(job.job_id, status, stage, percent, message, at, mode=job.mode, **extra)
+
+    @classmethod
+    def queued(cls, job: Job) -> Progress:
+        return cls.of(job, "queued", 0.0, "Waiting to start", job.created_at)
 
     @classmethod
     def starting(cls, job: Job) -> Progress:
         """The progress a job has from its start until its work first reports."""
         assert job.started_at is not None
-        return cls(job.job_id, JobStatus.RUNNING, "starting", 0.0, "Starting", job.started_at)
+        return cls.of(job, "starting", 0.0, "Starting", job.started_at)
 
     def effective(self, now: datetime, stale_seconds: float) -> Progress:
         """Running progress not refreshed within the stale limit (heartbeats rewrite it)
-        reads as failed/worker_lost, like its job."""
-        stale = now - self.updated_at > timedelta(seconds=stale_seconds)
+        follows its job's stale rule: lost, or back in the queue for another worker."""
+        stale = _older_than(self.updated_at, now, stale_seconds)
+        if self.mode is ExecutionMode.QUEUE:
+            if self.status is JobStatus.RUNNING and stale:
+                return dataclasses.replace(
+                    self,
+                    status=JobStatus.QUEUED,
+                    stage="requeued",
+                    message="The worker running this analysis stopped; another worker "
+                    "will take it over",
+                )
+            return self
         if self.status in (JobStatus.QUEUED, JobStatus.RUNNING) and stale:
             return dataclasses.replace(self, status=JobStatus.FAILED, error=_lost(stale_seconds))
         return self
 
     def to_json(self) -> dict[str, Any]:
+        # jobId first: the owner's fenced write recognises its own progress by these bytes.
         return {
             "jobId": self.job_id,
             "status": self.status.value,
@@ -170,6 +226,7 @@ class Progress:
             "message": self.message,
             "updatedAt": _iso(self.updated_at),
             "error": self.error.to_json() if self.error else None,
+            "mode": self.mode.value,
         }
 
     @classmethod
@@ -185,4 +242,5 @@ class Progress:
             message=data.get("message", ""),
             updated_at=updated,
             error=JobError.from_json(error) if error else None,
+            mode=ExecutionMode(data.get("mode", ExecutionMode.BACKGROUND)),
         )

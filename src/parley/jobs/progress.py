@@ -1,4 +1,4 @@
-"""Throttled progress writes from the job's owner.
+"""Throttled progress writes and heartbeats from the job's owner.
 
 The analysis calls its progress callback often; a metered Redis counts every command. So
 at most one write per interval reaches the store — except the first, a stage change and
@@ -42,36 +42,69 @@ class ProgressThrottle:
 
 
 class ProgressReporter:
-    """Writes a running job's progress through a throttle and keeps the latest report,
-    which heartbeats rewrite (so a poll can tell a live job from a lost one, even while
-    the job waits for a free analysis process and reports nothing)."""
+    """A running job's writes: throttled progress reports and heartbeats. It keeps the
+    latest report, which heartbeats rewrite when no report did lately (so a poll can tell
+    a live job from a lost one, even while the job waits for a free analysis process and
+    reports nothing), and the time the store last took one of this owner's writes."""
 
-    def __init__(self, store: JobStore, job: Job, interval: float) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        job: Job,
+        interval: float,
+        *,
+        heartbeat_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.job = job
         self.throttle = ProgressThrottle(interval)
         self.latest = Progress.starting(job)
+        self.heartbeat_seconds = heartbeat_seconds
+        self._clock = clock
+        now = clock()
+        self.alive_at = now  # the store last accepted a write of this owner then
+        self._progress_at = now
+        self._index_at = now
         self._pending: tuple[str, float, str] | None = None
-        # A heartbeat rewrites the latest progress; it must not interleave with a report,
-        # or it could put an older stage back over a newer one.
-        self._lock = asyncio.Lock()
+        self.fenced = False  # set once this owner must stop writing
+        self.finished = False  # set once the outcome is written (or given up)
+        # A heartbeat rewrites the latest progress; it must not interleave with a report
+        # or a final write, or it could put an older stage back over a newer one.
+        self.lock = asyncio.Lock()
+
+    async def _write(self, stage: str, percent: float, message: str) -> None:
+        async with self.lock:
+            self.latest = await self.store.report_progress(self.job, stage, percent, message)
+            self.alive_at = self._progress_at = self._clock()
 
     async def report(self, stage: str, percent: float, message: str = "") -> None:
         if not self.throttle.due(stage, percent):
             self._pending = (stage, percent, message)
             return
         self._pending = None
-        async with self._lock:
-            self.latest = await self.store.report_progress(self.job, stage, percent, message)
+        await self._write(stage, percent, message)
 
     async def flush(self) -> None:
         """Write a report the throttle held back, if any."""
         if self._pending is not None:
             stage, percent, message = self._pending
             self._pending = None
-            async with self._lock:
-                self.latest = await self.store.report_progress(self.job, stage, percent, message)
+            await self._write(stage, percent, message)
 
     async def heartbeat(self) -> None:
-        async with self._lock:
-            self.job = await self.store.heartbeat(self.job, self.latest)
+        """Refresh the job's heartbeat; the progress only if no report refreshed it within
+        half a heartbeat (its age then stays under two heartbeats, far below the stale
+        limit), and the index's TTL a few times per TTL: each is a command."""
+        async with self.lock:
+            now = self._clock()
+            stale_progress = now - self._progress_at >= self.heartbeat_seconds / 2
+            refresh_index = now - self._index_at >= self.store.config.ttl_seconds / 4
+            self.job = await self.store.heartbeat(
+                self.job, self.latest if stale_progress else None, refresh_index=refresh_index
+            )
+            self.alive_at = now
+            if stale_progress:
+                self._progress_at = now
+            if refresh_index:
+                self._index_at = now

@@ -7,8 +7,8 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from parley.jobs.keys import KeyLayout
-from parley.kv import KV, ServerInfo
+from parley.jobs.keys import QUEUE_GROUP, KeyLayout
+from parley.kv import KV, ServerInfo, StreamInfo
 
 __all__ = ["FamilyStats", "StoreStats", "collect_stats", "results_fit", "store_warnings"]
 
@@ -38,6 +38,7 @@ class StoreStats:
     families: dict[str, FamilyStats]
     average_result_bytes: int | None
     results_fit: int | None  # None: no memory limit
+    queue: StreamInfo | None = None  # queue mode's stream, when there is one
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -56,16 +57,25 @@ class StoreStats:
             "families": {name: asdict(f) for name, f in self.families.items()},
             "averageResultBytes": self.average_result_bytes,
             "resultsFit": self.results_fit,
+            "queue": (
+                None
+                if self.queue is None
+                else {
+                    "waiting": self.queue.waiting,
+                    "pending": self.queue.pending,
+                    "workers": len(self.queue.consumers),
+                }
+            ),
             "warnings": self.warnings,
         }
 
 
-async def _family(kv: KV, pattern: str) -> tuple[FamilyStats, list[int]]:
+async def _family(kv: KV, pattern: str, *, sample: bool) -> tuple[FamilyStats, list[int]]:
     keys = 0
     sizes: list[int] = []
     async for key in kv.scan(pattern):
         keys += 1
-        if len(sizes) < SAMPLE_KEYS:
+        if sample and len(sizes) < SAMPLE_KEYS:
             value = await kv.get(key)
             if value is not None:
                 sizes.append(len(value))
@@ -114,9 +124,13 @@ async def collect_stats(kv: KV, layout: KeyLayout) -> StoreStats:
     families: dict[str, FamilyStats] = {}
     result_sizes: list[int] = []
     for name, pattern in layout.family_patterns().items():
-        families[name], sizes = await _family(kv, pattern)
+        # The queue is a stream: no value to GET (its counts come from the stream itself).
+        families[name], sizes = await _family(kv, pattern, sample=name != "queue")
         if name == "result":
             result_sizes = sizes
+    queue = None
+    if families["queue"].keys:
+        queue, _ = await kv.stream_pending(layout.queue(), QUEUE_GROUP, 0, 0)
     average = round(statistics.fmean(result_sizes)) if result_sizes else None
     return StoreStats(
         backend=kv.backend,
@@ -126,5 +140,6 @@ async def collect_stats(kv: KV, layout: KeyLayout) -> StoreStats:
         families=families,
         average_result_bytes=average,
         results_fit=results_fit(info, average),
+        queue=queue,
         warnings=store_warnings(info, average),
     )

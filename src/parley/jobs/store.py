@@ -13,6 +13,7 @@ The write rules (DESIGN.md) hold for every operation here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sys
 from collections.abc import Callable
@@ -25,14 +26,17 @@ from parley.errors import (
     JobConflictError,
     JobNotFoundError,
     StoredValueError,
+    StoreError,
+    StoreFullError,
 )
+from parley.jobs.input import JobInput
 from parley.jobs.keys import KeyLayout, validate_conversation_id, validate_job_id
-from parley.jobs.models import WORKER_LOST, Job, JobError, JobStatus, Progress, utcnow
+from parley.jobs.models import ErrorCode, Job, JobError, JobStatus, Progress, utcnow
 from parley.kv import KV, decode, encode
 from parley.log import get_logger
-from parley.settings import Settings
+from parley.settings import ExecutionMode, Settings
 
-__all__ = ["RESULT_TTL_MARGIN", "JobStore", "StoreConfig"]
+__all__ = ["JobStore", "StoreConfig"]
 
 log = get_logger("parley.jobs")
 
@@ -41,8 +45,6 @@ T = TypeVar("T")
 # A compare-and-set loses only to another writer of the same key in the same instant;
 # more than a few losses in a row means something is wrong, not busy.
 _MAX_RACES = 16
-# Seconds a result lives past its job's TTL (see complete()).
-RESULT_TTL_MARGIN = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,19 +97,24 @@ class JobStore:
             **extra,
         )
 
+    def _ttl(self, family: str) -> float:
+        return self.keys.ttl(family, self.config.ttl_seconds)
+
     async def _write_progress(self, conversation_id: str, progress: Progress) -> None:
         await self.kv.set(
-            self.keys.progress(conversation_id), _encode_progress(progress), self.config.ttl_seconds
+            self.keys.progress(conversation_id), _encode_progress(progress), self._ttl("progress")
         )
 
     async def _read_job_raw(self, job_id: str) -> tuple[bytes, Job] | None:
         raw = await self.kv.get(self.keys.job(job_id))
         return None if raw is None else (raw, _parse(Job.from_json, raw))
 
-    async def _transition(self, job_id: str, change: Callable[[Job], Job]) -> Job:
+    async def _transition(
+        self, job_id: str, change: Callable[[Job], Job], *, even_if_full: bool = False
+    ) -> Job:
         """Apply `change` to the stored job with a compare-and-set, retrying lost races.
         `change` raises JobConflictError when the transition is not allowed."""
-        ttl = self.config.ttl_seconds
+        ttl = self._ttl("job")
         for _ in range(_MAX_RACES):
             found = await self._read_job_raw(job_id)
             if found is None:
@@ -115,7 +122,8 @@ class JobStore:
             raw, job = found
             new = change(job)
             data = self._encode(new.to_json())
-            if await self.kv.compare_and_set(self.keys.job(job_id), raw, data, ttl):
+            key = self.keys.job(job_id)
+            if await self.kv.compare_and_set(key, raw, data, ttl, even_if_full=even_if_full):
                 return new
             # A retried command may have been applied before its reply was lost: our
             # own write found in place is a success, not a race to run again.
@@ -130,16 +138,24 @@ class JobStore:
             return True  # missing, failed, or its worker was lost: run it again
         return force and current.status is JobStatus.COMPLETED
 
-    async def create_or_get(self, conversation_id: str, *, force: bool = False) -> tuple[Job, bool]:
+    async def create_or_get(
+        self,
+        conversation_id: str,
+        *,
+        force: bool = False,
+        mode: ExecutionMode = ExecutionMode.BACKGROUND,
+    ) -> tuple[Job, bool]:
         """The conversation's job, creating it when there is none to reuse.
 
         Returns (job, created). An existing queued, running or completed job is returned
         as it is (completed ones are re-run only with `force`); a failed or lost one is
-        replaced. Concurrent callers, in any process, all get the one job.
+        replaced. Concurrent callers, in any process, all get the one job. `mode` is the
+        driver that will run a new job, and decides its stale rule. A creation the store
+        refuses part-way (full, unreachable) leaves no job and no index behind.
         """
         validate_conversation_id(conversation_id)
         index_key = self.keys.job_index(conversation_id)
-        ttl = self.config.ttl_seconds
+        ttl = self._ttl("job_index")
         for _ in range(_MAX_RACES):
             current_raw = await self.kv.get(index_key)
             current: Job | None = None
@@ -148,37 +164,52 @@ class JobStore:
                 if not self._replaceable(current, force=force):
                     assert current is not None
                     return current, False
-                if current is not None and current.error and current.error.code == WORKER_LOST:
+                if (
+                    current is not None
+                    and current.error
+                    and current.error.code is ErrorCode.WORKER_LOST
+                ):
                     try:
                         await self._mark_lost(current.job_id)
                     except JobConflictError:
                         continue  # its worker came back to life: read it again
-            job = Job.new(conversation_id, self._clock())
+            job = Job.new(conversation_id, self._clock(), mode)
             # The job record exists before the index points at it, so a reader that
             # follows the index always finds the job.
-            await self.kv.set(self.keys.job(job.job_id), self._encode(job.to_json()), ttl)
+            await self.kv.set(
+                self.keys.job(job.job_id), self._encode(job.to_json()), self._ttl("job")
+            )
             new_id = job.job_id.encode()
-            if current_raw is None:
-                claimed = await self.kv.set_nx(index_key, new_id, ttl)
-            else:
-                claimed = await self.kv.compare_and_set(index_key, current_raw, new_id, ttl)
-            # As in _transition: a claim applied before its reply was lost is still ours.
-            if claimed or await self.kv.get(index_key) == new_id:
-                await self._write_progress(
-                    conversation_id,
-                    Progress(
-                        job.job_id,
-                        JobStatus.QUEUED,
-                        "queued",
-                        0.0,
-                        "Waiting to start",
-                        job.created_at,
-                    ),
-                )
-                self._log("job_created", job, replaced=current.job_id if current else None)
-                return job, True
+            try:
+                if current_raw is None:
+                    claimed = await self.kv.set_nx(index_key, new_id, ttl)
+                else:
+                    claimed = await self.kv.compare_and_set(index_key, current_raw, new_id, ttl)
+                # As in _transition: a claim applied before its reply was lost is still ours.
+                if claimed or await self.kv.get(index_key) == new_id:
+                    await self._write_progress(conversation_id, Progress.queued(job))
+                    self._log("job_created", job, replaced=current.job_id if current else None)
+                    return job, True
+            except StoreError:
+                await self.discard(job)
+                raise
             await self.kv.delete(self.keys.job(job.job_id))  # lost the race: not ours
         raise JobConflictError(f"conversation {conversation_id} kept changing; try again")
+
+    async def discard(self, job: Job) -> None:
+        """Undo a job that never started: delete its record, its input, and its index and
+        progress while they are still its own. Deletes succeed on a full store, so a POST
+        refused with 507 leaves nothing behind; on an unreachable one, the job reads as
+        lost (or, queued for workers, waits) until it expires."""
+        keys = self.keys
+        with contextlib.suppress(StoreError):
+            await self.kv.delete_if(keys.job_index(job.conversation_id), job.job_id.encode())
+            progress = keys.progress(job.conversation_id)
+            raw = await self.kv.get(progress)
+            if raw is not None and raw.startswith(_progress_prefix(job.job_id)):
+                await self.kv.delete_if(progress, raw)
+            await self.kv.delete(keys.input(job.job_id))
+            await self.kv.delete(keys.job(job.job_id))
 
     async def _mark_lost(self, job_id: str) -> None:
         """Record a stale job as failed/worker_lost, so its old owner, should it wake up,
@@ -215,7 +246,7 @@ class JobStore:
             raise JobConflictError(f"job {job_id} is {job.status.value}; it cannot start")
 
         job = await self._transition(validate_job_id(job_id), change)
-        await self.kv.expire(self.keys.job_index(job.conversation_id), self.config.ttl_seconds)
+        await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
         await self._write_progress(job.conversation_id, Progress.starting(job))
         self._log("job_started", job, attempt=job.attempts)
         return job
@@ -227,14 +258,17 @@ class JobStore:
                 f"(now {job.status.value}, attempt {job.attempts})"
             )
 
-    async def _write_own_progress(self, conversation_id: str, progress: Progress) -> None:
+    async def _write_own_progress(
+        self, conversation_id: str, progress: Progress, *, even_if_full: bool = False
+    ) -> None:
         """Write progress only over this job's own: an owner that lost its job (taken over,
         or the conversation erased) must not write over what replaced it. One command on
         one key; raises JobConflictError when the progress is not ours."""
         key = self.keys.progress(conversation_id)
         mine = _progress_prefix(progress.job_id)
         data = _encode_progress(progress)
-        if not await self.kv.set_if_prefix(key, mine, data, self.config.ttl_seconds):
+        ttl = self._ttl("progress")
+        if not await self.kv.set_if_prefix(key, mine, data, ttl, even_if_full=even_if_full):
             raise JobConflictError(
                 f"job {progress.job_id} no longer owns conversation {conversation_id}'s "
                 "progress (erased, or replaced by a new job)"
@@ -245,22 +279,18 @@ class JobStore:
     ) -> Progress:
         """Write the running job's progress (callers throttle; see ProgressReporter).
         Raises JobConflictError once the job no longer owns its conversation's progress."""
-        progress = Progress(
-            job.job_id,
-            JobStatus.RUNNING,
-            stage,
-            max(0.0, min(100.0, percent)),
-            message,
-            self._clock(),
-        )
+        progress = Progress.of(job, stage, max(0.0, min(100.0, percent)), message, self._clock())
         await self._write_own_progress(job.conversation_id, progress)
         return progress
 
-    async def heartbeat(self, job: Job, progress: Progress) -> Job:
-        """Prove the owner is alive: refresh heartbeatAt, rewrite the latest progress
-        (its updatedAt is what a poll's stale rule reads) and the TTLs of the job's keys.
-        Raises JobConflictError when another owner has taken the job over, and
-        JobNotFoundError when the conversation was erased."""
+    async def heartbeat(
+        self, job: Job, progress: Progress | None, *, refresh_index: bool = True
+    ) -> Job:
+        """Prove the owner is alive: refresh heartbeatAt (and with it the job's TTL), and
+        rewrite `progress` (its updatedAt is what a poll's stale rule reads; None when a
+        report just did) and, with `refresh_index`, the index's TTL. Raises
+        JobConflictError when another owner has taken the job over, and JobNotFoundError
+        when the conversation was erased."""
         now = self._clock()
 
         def change(current: Job) -> Job:
@@ -268,15 +298,16 @@ class JobStore:
             return current.replace(heartbeat_at=now)
 
         updated = await self._transition(job.job_id, change)
-        await self._write_own_progress(
-            job.conversation_id, dataclasses.replace(progress, updated_at=now)
-        )
-        await self.kv.expire(self.keys.job_index(job.conversation_id), self.config.ttl_seconds)
+        if progress is not None:
+            await self._write_own_progress(
+                job.conversation_id, dataclasses.replace(progress, updated_at=now)
+            )
+        if refresh_index:
+            await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
         return updated
 
-    async def complete(self, job: Job, result: Any) -> Job:
-        """Store the result, then mark the job completed, then the progress: in that
-        order, so whoever sees `completed` finds the result."""
+    def encode_result(self, result: Any) -> bytes:
+        """The stored form of a result; InputTooLargeError past PARLEY_MAX_RESULT_BYTES."""
         data = self._encode(result)
         if len(data) > self.config.max_result_bytes:
             raise InputTooLargeError(
@@ -284,55 +315,119 @@ class JobStore:
                 f"{self.config.max_result_bytes} (PARLEY_MAX_RESULT_BYTES)",
                 limit=self.config.max_result_bytes,
             )
+        return data
+
+    async def complete(self, job: Job, result: Any, *, encoded: bytes | None = None) -> Job:
+        """Store the result, then mark the job completed, then the progress: in that
+        order, so whoever sees `completed` finds the result. Idempotent for its owner: a
+        retry after a failed write finds its own earlier writes and goes on."""
+        data = encoded if encoded is not None else self.encode_result(result)
         found = await self._read_job_raw(job.job_id)
         if found is None:
             raise JobNotFoundError(f"job {job.job_id} does not exist or has expired")
-        self._owned(found[1], job.attempts)
-        ttl = self.config.ttl_seconds
-        # The result outlives its job by a margin: written first, it would otherwise
-        # expire a moment before the job that says it exists.
-        await self.kv.set(self.keys.result(job.job_id), data, ttl + RESULT_TTL_MARGIN)
-        now = self._clock()
+        if found[1].status is JobStatus.COMPLETED and found[1].attempts == job.attempts:
+            done = found[1]  # a retry: the job was written, the progress may not have been
+        else:
+            self._owned(found[1], job.attempts)
+            await self.kv.set(self.keys.result(job.job_id), data, self._ttl("result"))
+            now = self._clock()
 
-        def change(current: Job) -> Job:
-            self._owned(current, job.attempts)
-            return current.replace(
-                status=JobStatus.COMPLETED,
-                finished_at=now,
-                heartbeat_at=now,
-                result_bytes=len(data),
-            )
+            def change(current: Job) -> Job:
+                self._owned(current, job.attempts)
+                return current.replace(
+                    status=JobStatus.COMPLETED,
+                    finished_at=now,
+                    heartbeat_at=now,
+                    result_bytes=len(data),
+                )
 
-        done = await self._transition(job.job_id, change)
+            try:
+                done = await self._transition(job.job_id, change)
+            except StoreFullError:
+                # Redis admits a write while memory is under its limit, however large: the
+                # result got in and pushed the store over. Take it back out, so the job's
+                # failure can be written and the memory is free for other jobs.
+                with contextlib.suppress(StoreError):
+                    await self.kv.delete(self.keys.result(job.job_id))
+                raise
+        assert done.finished_at is not None
         await self._write_progress(
             job.conversation_id,
-            Progress(job.job_id, JobStatus.COMPLETED, "done", 100.0, "Analysis complete", now),
+            Progress.of(done, "done", 100.0, "Analysis complete", done.finished_at),
         )
-        await self.kv.expire(self.keys.job_index(job.conversation_id), ttl)
+        await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
         self._log("job_completed", done, resultBytes=len(data))
         return done
 
     async def fail(
-        self, job: Job, code: str, message: str, details: dict[str, Any] | None = None
+        self,
+        job: Job,
+        code: ErrorCode,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        even_if_full: bool = False,
     ) -> Job:
         """Mark the job failed with a machine code and a sentence for the user. A job that
-        was never started (queued) may be failed too, e.g. when its input is rejected."""
+        was never started (queued) may be failed too, e.g. when its input is rejected.
+        `even_if_full`: the store refused the result for lack of memory, and this small
+        record is the one write that must still get through."""
         now = self._clock()
         error = JobError(code, message, details or None)
 
         def change(current: Job) -> Job:
+            if current.status is JobStatus.FAILED and current.error == error:
+                return current  # a retry of this very write
             if current.status is not JobStatus.QUEUED:
                 self._owned(current, job.attempts)
             return current.replace(status=JobStatus.FAILED, finished_at=now, error=error)
 
-        failed = await self._transition(job.job_id, change)
-        await self._write_progress(
-            job.conversation_id,
-            Progress(job.job_id, JobStatus.FAILED, "failed", 100.0, message, now, error),
-        )
-        await self.kv.expire(self.keys.job_index(job.conversation_id), self.config.ttl_seconds)
-        self._log("job_failed", failed, code=code)
+        failed = await self._transition(job.job_id, change, even_if_full=even_if_full)
+        progress = Progress.of(failed, "failed", 100.0, message, now, error=error)
+        if even_if_full:
+            await self._write_own_progress(job.conversation_id, progress, even_if_full=True)
+        else:
+            await self._write_progress(job.conversation_id, progress)
+            await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
+        self._log("job_failed", failed, code=code.value)
         return failed
+
+    async def hand_back(self, job: Job, message: str) -> Job:
+        """Give a running job back to the queue, queued, for another worker (its owner is
+        shutting down). The next start takes it with attempts + 1, which fences this owner
+        out; the attempt does not count as a loss."""
+
+        def change(current: Job) -> Job:
+            self._owned(current, job.attempts)
+            return current.replace(status=JobStatus.QUEUED, heartbeat_at=None)
+
+        queued = await self._transition(job.job_id, change)
+        await self._write_own_progress(
+            job.conversation_id,
+            Progress.of(queued, "requeued", 0.0, message, self._clock()),
+        )
+        self._log("job_handed_back", queued, attempt=job.attempts)
+        return queued
+
+    # -- queue mode: the stored input -------------------------------------------------------
+
+    async def save_input(self, job: Job, encoded: bytes) -> None:
+        """Store a job's input (`JobInput.encode()`) for a worker to read."""
+        await self.kv.set(self.keys.input(job.job_id), encoded, self._ttl("input"))
+
+    async def load_input(self, job_id: str) -> JobInput | None:
+        raw = await self.kv.get(self.keys.input(validate_job_id(job_id)))
+        if raw is None:
+            return None
+        # Tens of MB decompress in ~0.1 s: off the loop, where other jobs' heartbeats run.
+        return (
+            await asyncio.to_thread(JobInput.decode, raw)
+            if len(raw) > 256 * 1024
+            else JobInput.decode(raw)
+        )
+
+    async def delete_input(self, job_id: str) -> bool:
+        return await self.kv.delete(self.keys.input(job_id))
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -367,7 +462,8 @@ class JobStore:
         raw = await self.kv.get(index_key)
         keys = [self.keys.progress(conversation_id), index_key]
         if raw is not None:
-            keys += [self.keys.job(raw.decode()), self.keys.result(raw.decode())]
+            job_id = raw.decode()
+            keys += [self.keys.job(job_id), self.keys.result(job_id), self.keys.input(job_id)]
         deleted = await asyncio.gather(*(self.kv.delete(key) for key in keys))
         log.info(
             "conversation_erased",

@@ -2,29 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["KV", "ServerInfo"]
+__all__ = ["KV", "PendingEntry", "ServerInfo", "StreamEntry", "StreamInfo"]
 
 
 @dataclass(frozen=True, slots=True)
 class ServerInfo:
-    """What the store says about itself (Redis INFO, or the memory backend's own count)."""
+    """What the store says about itself (Redis INFO, or the memory backend's own count).
+    On a Redis Cluster: the sums over its primaries, and the lowest version."""
 
-    backend: str  # "redis" | "memory"
+    backend: str  # "redis" | "redis-cluster" | "memory"
     version: str
     used_memory: int  # bytes
     maxmemory: int  # bytes; 0 means no limit
     maxmemory_policy: str  # e.g. "noeviction", "allkeys-lru"
     keys: int  # keys in the selected database
     commands_processed: int | None  # since the server started; None when not reported
+    nodes: int = 1  # primaries that answered
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    id: str  # "<milliseconds>-<sequence>", increasing
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """An entry delivered to a consumer and not yet acknowledged."""
+
+    id: str
+    consumer: str
+    idle: float  # seconds since it was delivered or last claimed
+    deliveries: int
+    fields: dict[str, str]  # empty when the entry was deleted after its delivery
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    length: int  # entries in the stream: waiting plus pending
+    pending: int  # delivered to a consumer of the group, not acknowledged
+    consumers: dict[str, int]  # consumer name -> its pending entries
+
+    @property
+    def waiting(self) -> int:
+        """Entries no consumer has been given yet."""
+        return max(0, self.length - self.pending)
 
 
 @runtime_checkable
 class KV(Protocol):
-    """An async key-value store with per-key TTLs.
+    """An async key-value store with per-key TTLs, and streams read in consumer groups.
 
     Every write takes its TTL (seconds, > 0) and applies it in the same command: no key
     ever lives without one. No operation touches two keys, so every step stays atomic on
@@ -34,7 +65,7 @@ class KV(Protocol):
 
     @property
     def backend(self) -> str:
-        """'redis' or 'memory'."""
+        """'redis', 'redis-cluster' or 'memory'."""
 
     @property
     def shared(self) -> bool:
@@ -50,16 +81,29 @@ class KV(Protocol):
         """Write only if the key is absent; True when this call wrote it."""
 
     async def compare_and_set(
-        self, key: str, expected: bytes | None, value: bytes, ttl: float
+        self,
+        key: str,
+        expected: bytes | None,
+        value: bytes,
+        ttl: float,
+        *,
+        even_if_full: bool = False,
     ) -> bool:
-        """Write only if the current value is `expected` (None: absent); True on success."""
+        """Write only if the current value is `expected` (None: absent); True on success.
+        `even_if_full`: write even when the store refuses writes for lack of memory — only
+        for a small record that ends a job (its failure), never for data."""
 
-    async def set_if_prefix(self, key: str, prefix: bytes, value: bytes, ttl: float) -> bool:
+    async def set_if_prefix(
+        self, key: str, prefix: bytes, value: bytes, ttl: float, *, even_if_full: bool = False
+    ) -> bool:
         """Write only if the key exists and its value starts with `prefix`; True on success.
         One command: the owner of a job rewrites progress only while it is its own."""
 
     async def delete(self, key: str) -> bool:
         """Remove the key; True when it existed."""
+
+    async def delete_if(self, key: str, expected: bytes) -> bool:
+        """Remove the key only while its value is `expected`; True when removed."""
 
     async def expire(self, key: str, ttl: float) -> bool:
         """Reset the key's TTL; False when the key is missing."""
@@ -75,6 +119,39 @@ class KV(Protocol):
 
     async def info(self) -> ServerInfo:
         """Version, memory use and limits, key count, commands processed."""
+
+    # -- streams: one key each; the consumer group lives inside the stream's key ----------
+
+    async def stream_add(self, key: str, group: str, fields: Mapping[str, str], ttl: float) -> str:
+        """Append an entry and return its id. Creates the stream and `group` if missing,
+        resets the stream's TTL, and trims entries older than the TTL. One command."""
+
+    async def stream_read(
+        self, key: str, group: str, consumer: str, count: int, *, block: float | None, ttl: float
+    ) -> list[StreamEntry]:
+        """Up to `count` entries no consumer of `group` was given yet; they become pending
+        for `consumer`. Waits up to `block` seconds for one (None: no wait; math.inf:
+        until one comes). A stream or group that does not exist is created (with `ttl`).
+        A read waiting on a stream that expires or is deleted returns []."""
+
+    async def stream_ack(self, key: str, group: str, ids: list[str]) -> int:
+        """Acknowledge and delete entries (they are done); returns how many were pending."""
+
+    async def stream_pending(
+        self, key: str, group: str, min_idle: float, count: int
+    ) -> tuple[StreamInfo, list[PendingEntry]]:
+        """The stream's counts, and up to `count` pending entries idle at least `min_idle`
+        seconds, oldest first, with their fields. One command."""
+
+    async def stream_claim(
+        self, key: str, group: str, consumer: str, ids: list[str], min_idle: float
+    ) -> list[StreamEntry]:
+        """Take over pending entries idle at least `min_idle` seconds (their idle time
+        restarts, so two claimers never both win); entries deleted meanwhile are skipped."""
+
+    async def stream_remove_consumer(self, key: str, group: str, consumer: str) -> int:
+        """Forget a consumer; returns the pending entries it still had (now lost: call
+        only for a consumer that has none)."""
 
     async def aclose(self) -> None:
         """Release connections. The store is unusable afterwards."""

@@ -1,4 +1,5 @@
-"""The Redis backend: redis.asyncio with explicit timeouts, retries and a bounded pool.
+"""The Redis backend: redis.asyncio with explicit timeouts, retries and a bounded pool,
+on one server or a Redis Cluster (the same operations: none touches two keys).
 
 Built inside the running event loop (never at import), from REDIS_URL: redis:// or
 rediss:// (TLS), with an optional password and database number. Errors leave this module
@@ -9,23 +10,26 @@ never the password.
 from __future__ import annotations
 
 import math
+import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
-from parley.errors import StoreFullError, StoreUnavailableError
-from parley.kv._base import ServerInfo
+from parley.errors import StoreError, StoreFullError, StoreUnavailableError
+from parley.kv._base import PendingEntry, ServerInfo, StreamEntry, StreamInfo
 
 __all__ = ["RedisKV", "RedisTarget"]
 
 T = TypeVar("T")
+Client = aioredis.Redis | RedisCluster
 
 # One script, one key: atomic compare-and-set that also works on Redis Cluster and on
 # hosted Redis (Upstash, Vercel) that allow EVAL. ARGV[1] is the expected value, or ""
@@ -51,24 +55,105 @@ end
 return 0
 """
 
+# Redis >= 7 runs a script declared `allow-oom` even when memory is over maxmemory: the
+# one way to record that a job failed because the store is full. Used only for a job's
+# last, small write (its failure record), never for data.
+_ALLOW_OOM = "#!lua flags=allow-oom\n"
+
+_DELETE_IF = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# Streams. The consumer group lives inside the stream's key, so each step stays one key.
+# Add: create the group if missing (BUSYGROUP otherwise: ignored), add, trim what is older
+# than the TTL (those jobs have expired), and reset the TTL: no stream without one.
+_STREAM_ADD = """
+redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+local now = redis.call('TIME')
+local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[2])
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', string.format('%d', oldest), '*',
+                      unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return id
+"""
+
+# A reader found no stream or no group: create them, the stream with its TTL.
+_STREAM_ENSURE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0')
+return 0
+"""
+
+_STREAM_ACK = """
+local n = redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
+redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+return n
+"""
+
+# Counts (length, pending, pending per consumer) and the entries idle >= ARGV[2] ms.
+_STREAM_PENDING = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, {}, {}} end
+local length = redis.call('XLEN', KEYS[1])
+local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+if consumers.err then return {length, 0, {}, {}} end
+local pending, names = 0, {}
+for _, c in ipairs(consumers) do
+  local name, count
+  for i = 1, #c, 2 do
+    if c[i] == 'name' then name = c[i + 1] elseif c[i] == 'pending' then count = c[i + 1] end
+  end
+  pending = pending + count
+  table.insert(names, name)
+  table.insert(names, count)
+end
+local idle = {}
+if tonumber(ARGV[3]) > 0 and pending > 0 then
+  idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[2], '-', '+', ARGV[3])
+  for _, entry in ipairs(idle) do
+    local found = redis.call('XRANGE', KEYS[1], entry[1], entry[1])
+    table.insert(entry, found[1] and found[1][2] or {})
+  end
+end
+return {length, pending, names, idle}
+"""
+
 # Hosted providers' words for "over your quota / plan limit" (Upstash and friends), and
 # Redis's own OOM reply when maxmemory is reached under noeviction.
 _FULL_MARKERS = ("OOM", "max requests limit", "max daily request limit", "max database size")
+# Replies of a script engine that does not know shebang flags (Redis < 7).
+_NO_FLAGS = ("shebang", "Unexpected engine", "unexpected symbol", "'#'")
+
+# A connection blocked in XREADGROUP for hours must not hang on a peer that vanished
+# (a NAT or proxy dropping it silently): TCP keepalive notices in about a minute, and
+# keepalive probes are packets, not commands a provider bills.
+_KEEPALIVE: dict[int, int] = {
+    option: value
+    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3))
+    if (option := getattr(socket, name, None)) is not None
+}
 
 
 class RedisTarget:
     """Host, port, db and TLS of a Redis URL: what may be logged. Never the password."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cluster: bool = False) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "localhost"
         self.port = parts.port or 6379
         self.db = int(parts.path.lstrip("/") or 0)
         self.tls = parts.scheme == "rediss"
+        self.cluster = cluster
         self._password = parts.password
 
     def __str__(self) -> str:
-        return f"{'rediss' if self.tls else 'redis'}://{self.host}:{self.port}/{self.db}"
+        scheme = "rediss" if self.tls else "redis"
+        where = f"{scheme}://{self.host}:{self.port}/{self.db}"
+        return f"{where} (cluster)" if self.cluster else where
 
     def scrub(self, text: str) -> str:
         """`text` with the password removed, in case a library echoed the URL."""
@@ -81,47 +166,99 @@ def _ms(ttl: float) -> int:
     return max(1, math.ceil(ttl * 1000))
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _entries(raw: Any) -> list[StreamEntry]:
+    """[(id, {field: value}), ...] as redis-py parses XREADGROUP's and XCLAIM's replies;
+    an entry deleted before it was claimed comes back without fields: skipped."""
+    out: list[StreamEntry] = []
+    for entry_id, fields in raw or []:
+        if fields is not None:
+            out.append(
+                StreamEntry(_text(entry_id), {_text(k): _text(v) for k, v in fields.items()})
+            )
+    return out
+
+
 class RedisKV:
     """The Redis backend. Create with `RedisKV.from_url(...)` inside a running loop."""
 
-    def __init__(self, client: aioredis.Redis, target: RedisTarget, timeout: float) -> None:
+    def __init__(
+        self,
+        client: Client,
+        target: RedisTarget,
+        timeout: float,
+        make_blocking: Callable[[], Client] | None = None,
+    ) -> None:
         self._client = client
         self._target = target
         self._timeout = timeout
-        self._cas = client.register_script(_CAS)
-        self._set_if_prefix = client.register_script(_SET_IF_PREFIX)
+        self._make_blocking = make_blocking
+        self._blocking: Client | None = None
+        self._oom_flags = True  # until the server says it does not know script flags
+        self._scripts = {
+            name: client.register_script(body)
+            for name, body in (
+                ("cas", _CAS),
+                ("cas_oom", _ALLOW_OOM + _CAS),
+                ("prefix", _SET_IF_PREFIX),
+                ("prefix_oom", _ALLOW_OOM + _SET_IF_PREFIX),
+                ("delete_if", _DELETE_IF),
+                ("stream_add", _STREAM_ADD),
+                ("stream_ensure", _STREAM_ENSURE),
+                ("stream_ack", _STREAM_ACK),
+                ("stream_pending", _STREAM_PENDING),
+            )
+        }
 
     @classmethod
     def from_url(
-        cls, url: str, *, timeout: float = 2.0, retries: int = 2, max_connections: int = 32
+        cls,
+        url: str,
+        *,
+        timeout: float = 2.0,
+        retries: int = 2,
+        max_connections: int = 32,
+        cluster: bool = False,
     ) -> RedisKV:
-        target = RedisTarget(url)
-        # Retry a dropped connection (a restarted server, an idle connection a proxy cut),
-        # with backoff; never a timeout, which would multiply the wait: a command gives
-        # up after `timeout` (plus at most `timeout` waiting for a pooled connection).
-        retry = Retry(
-            ExponentialWithJitterBackoff(base=0.05, cap=0.5),
-            retries,
-            supported_errors=(rexc.ConnectionError,),
-        )
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout,  # how long a caller waits for a free connection
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            socket_keepalive=True,
-            # A connection idle this long is PINGed before use: hosted Redis and NATs
-            # drop idle connections silently, and a dead one would cost a timeout.
-            health_check_interval=30,
-            retry=retry,
-            client_name="parley",
-        )
-        return cls(aioredis.Redis.from_pool(pool), target, timeout)
+        target = RedisTarget(url, cluster=cluster)
+
+        def build(socket_timeout: float | None, health_check: int, connections: int) -> Client:
+            # Retry a dropped connection (a restarted server, an idle connection a proxy
+            # cut), with backoff; never a timeout, which would multiply the wait: a command
+            # gives up after `timeout` (plus at most `timeout` waiting for a connection).
+            retry = Retry(
+                ExponentialWithJitterBackoff(base=0.05, cap=0.5),
+                retries,
+                supported_errors=(rexc.ConnectionError,),
+            )
+            options: dict[str, Any] = {
+                "socket_connect_timeout": timeout,
+                "socket_timeout": socket_timeout,
+                "socket_keepalive": True,
+                "socket_keepalive_options": _KEEPALIVE,
+                # A connection idle this long is PINGed before use: hosted Redis and NATs
+                # drop idle connections silently, and a dead one would cost a timeout.
+                "health_check_interval": health_check,
+                "retry": retry,
+                "client_name": "parley",
+            }
+            if cluster:
+                return RedisCluster.from_url(url, max_connections=connections, **options)
+            pool = aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=connections, timeout=timeout, **options
+            )
+            return aioredis.Redis.from_pool(pool)
+
+        # The blocking reader (queue workers only) waits for hours in XREADGROUP: no socket
+        # timeout, and no health-check PING before each read (the read proves the link).
+        return cls(build(timeout, 30, max_connections), target, timeout, lambda: build(None, 0, 4))
 
     @property
     def backend(self) -> str:
-        return "redis"
+        return "redis-cluster" if self._target.cluster else "redis"
 
     @property
     def shared(self) -> bool:
@@ -131,40 +268,55 @@ class RedisKV:
     def target(self) -> RedisTarget:
         return self._target
 
+    def _translate(self, exc: Exception) -> StoreError:
+        if isinstance(exc, rexc.AuthenticationError):
+            return StoreUnavailableError(
+                f"Redis at {self._target} refused the credentials in REDIS_URL "
+                f"({self._target.scrub(str(exc))}); check the username and password."
+            )
+        if isinstance(exc, rexc.ConnectionError | rexc.TimeoutError | TimeoutError | OSError):
+            return StoreUnavailableError(
+                f"Redis at {self._target} is unreachable ({type(exc).__name__}: "
+                f"{self._target.scrub(str(exc)) or 'no answer'}); check that it runs and "
+                "that REDIS_URL names the right host, port and TLS scheme."
+            )
+        message = self._target.scrub(str(exc))
+        if isinstance(exc, rexc.ResponseError):
+            full = isinstance(exc, rexc.OutOfMemoryError)  # redis-py strips the OOM prefix
+            if full or any(marker in message for marker in _FULL_MARKERS):
+                return StoreFullError(f"Redis at {self._target} is full: {message}")
+            # READONLY (a replica after a failover), MISCONF (cannot persist), LOADING,
+            # TRYAGAIN, CLUSTERDOWN...: the store refuses service for now.
+            return StoreUnavailableError(f"Redis at {self._target} refused the command: {message}")
+        return StoreUnavailableError(
+            f"Redis at {self._target} failed: {type(exc).__name__}: {message}"
+        )
+
     @asynccontextmanager
     async def _errors(self) -> AsyncIterator[None]:
         try:
             yield
-        except rexc.AuthenticationError as exc:
-            raise StoreUnavailableError(
-                f"Redis at {self._target} refused the credentials in REDIS_URL "
-                f"({self._target.scrub(str(exc))}); check the username and password."
-            ) from None
-        except (rexc.ConnectionError, rexc.TimeoutError, TimeoutError, OSError) as exc:
-            raise StoreUnavailableError(
-                f"Redis at {self._target} is unreachable ({type(exc).__name__}: "
-                f"{self._target.scrub(str(exc)) or 'no answer'}); check that it runs and "
-                "that REDIS_URL names the right host, port and TLS scheme."
-            ) from None
-        except rexc.ResponseError as exc:
-            message = self._target.scrub(str(exc))
-            full = isinstance(exc, rexc.OutOfMemoryError)  # redis-py strips the OOM prefix
-            if full or any(marker in message for marker in _FULL_MARKERS):
-                raise StoreFullError(f"Redis at {self._target} is full: {message}") from None
-            # READONLY (a replica after a failover), MISCONF (cannot persist), LOADING,
-            # TRYAGAIN, CLUSTERDOWN...: the store refuses service for now.
-            raise StoreUnavailableError(
-                f"Redis at {self._target} refused the command: {message}"
-            ) from None
-        except rexc.RedisError as exc:  # anything else the client raises
-            raise StoreUnavailableError(
-                f"Redis at {self._target} failed: {type(exc).__name__}: "
-                f"{self._target.scrub(str(exc))}"
-            ) from None
+        except (rexc.RedisError, TimeoutError, OSError) as exc:
+            raise self._translate(exc) from None
 
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         async with self._errors():
             return await fn()
+
+    async def _script(self, name: str, key: str, args: list[Any]) -> Any:
+        return await self._call(lambda: self._scripts[name](keys=[key], args=args))
+
+    async def _write_script(self, name: str, key: str, args: list[Any], even_if_full: bool) -> Any:
+        if even_if_full and self._oom_flags:
+            try:
+                return await self._scripts[f"{name}_oom"](keys=[key], args=args)
+            except rexc.ResponseError as exc:
+                if not any(marker in str(exc) for marker in _NO_FLAGS):
+                    raise self._translate(exc) from None
+                self._oom_flags = False  # Redis < 7: plain scripts from now on
+            except (rexc.RedisError, TimeoutError, OSError) as exc:
+                raise self._translate(exc) from None
+        return await self._script(name, key, args)
 
     async def get(self, key: str) -> bytes | None:
         value = await self._call(lambda: self._client.get(key))
@@ -179,17 +331,28 @@ class RedisKV:
         return bool(await self._call(lambda: self._client.set(key, value, px=ms, nx=True)))
 
     async def compare_and_set(
-        self, key: str, expected: bytes | None, value: bytes, ttl: float
+        self,
+        key: str,
+        expected: bytes | None,
+        value: bytes,
+        ttl: float,
+        *,
+        even_if_full: bool = False,
     ) -> bool:
         args: list[Any] = [expected or b"", value, "0" if expected is None else "1", _ms(ttl)]
-        return bool(await self._call(lambda: self._cas(keys=[key], args=args)))
+        return bool(await self._write_script("cas", key, args, even_if_full))
 
-    async def set_if_prefix(self, key: str, prefix: bytes, value: bytes, ttl: float) -> bool:
+    async def set_if_prefix(
+        self, key: str, prefix: bytes, value: bytes, ttl: float, *, even_if_full: bool = False
+    ) -> bool:
         args: list[Any] = [prefix, value, _ms(ttl)]
-        return bool(await self._call(lambda: self._set_if_prefix(keys=[key], args=args)))
+        return bool(await self._write_script("prefix", key, args, even_if_full))
 
     async def delete(self, key: str) -> bool:
         return bool(await self._call(lambda: self._client.delete(key)))
+
+    async def delete_if(self, key: str, expected: bytes) -> bool:
+        return bool(await self._script("delete_if", key, [expected]))
 
     async def expire(self, key: str, ttl: float) -> bool:
         ms = _ms(ttl)
@@ -206,7 +369,12 @@ class RedisKV:
     async def scan(self, match: str) -> AsyncIterator[str]:
         async with self._errors():
             async for key in self._client.scan_iter(match=match, count=500):
-                yield key.decode() if isinstance(key, bytes) else str(key)
+                yield _text(key)
+
+    async def cluster_enabled(self) -> bool:
+        """Whether the server is a node of a Redis Cluster (INFO cluster: one command)."""
+        info: dict[str, Any] = await self._call(lambda: self._client.info("cluster"))
+        return str(info.get("cluster_enabled", "0")) == "1"
 
     async def ping(self) -> float:
         started = time.perf_counter()
@@ -214,21 +382,118 @@ class RedisKV:
         return time.perf_counter() - started
 
     async def info(self) -> ServerInfo:
-        info: dict[str, Any] = await self._call(self._client.info)
-        keys = info.get(f"db{self._target.db}", {})
+        if isinstance(self._client, RedisCluster):
+            client = self._client
+            per_node: dict[str, dict[str, Any]] = await self._call(
+                lambda: client.info(target_nodes=RedisCluster.PRIMARIES)
+            )
+            nodes = list(per_node.values())
+        else:
+            nodes = [await self._call(self._client.info)]
+        keyspace = [node.get(f"db{self._target.db}", {}) for node in nodes]
+        commands = [node.get("total_commands_processed") for node in nodes]
         return ServerInfo(
-            backend="redis",
-            version=str(info.get("redis_version", "unknown")),
-            used_memory=int(info.get("used_memory", 0)),
-            maxmemory=int(info.get("maxmemory", 0)),
-            maxmemory_policy=str(info.get("maxmemory_policy", "unknown")),
-            keys=int(keys.get("keys", 0)) if isinstance(keys, dict) else 0,
-            commands_processed=(
-                int(info["total_commands_processed"])
-                if "total_commands_processed" in info
-                else None
-            ),
+            backend=self.backend,
+            version=min(str(node.get("redis_version", "unknown")) for node in nodes),
+            used_memory=sum(int(node.get("used_memory", 0)) for node in nodes),
+            maxmemory=sum(int(node.get("maxmemory", 0)) for node in nodes),
+            maxmemory_policy=str(nodes[0].get("maxmemory_policy", "unknown")),
+            keys=sum(int(db.get("keys", 0)) for db in keyspace if isinstance(db, dict)),
+            commands_processed=(None if None in commands else sum(int(str(c)) for c in commands)),
+            nodes=len(nodes),
         )
+
+    # -- streams ----------------------------------------------------------------------
+
+    async def stream_add(self, key: str, group: str, fields: Mapping[str, str], ttl: float) -> str:
+        pairs = [item for field in fields.items() for item in field]
+        return _text(await self._script("stream_add", key, [group, _ms(ttl), *pairs]))
+
+    async def _blocking_client(self) -> Client:
+        if self._blocking is None:
+            assert self._make_blocking is not None
+            self._blocking = self._make_blocking()
+        return self._blocking
+
+    async def stream_read(
+        self, key: str, group: str, consumer: str, count: int, *, block: float | None, ttl: float
+    ) -> list[StreamEntry]:
+        client = self._client if block is None else await self._blocking_client()
+        options: dict[str, Any] = {"count": count}
+        if block is not None:
+            options["block"] = 0 if math.isinf(block) else max(1, math.ceil(block * 1000))
+        for _ in range(2):
+            try:
+                reply = await client.xreadgroup(group, consumer, {key: ">"}, **options)
+            except rexc.ResponseError as exc:
+                if str(exc).startswith("NOGROUP"):  # no stream or no group yet: make them
+                    await self._script("stream_ensure", key, [group, _ms(ttl)])
+                    continue
+                if str(exc).startswith("UNBLOCKED"):  # the stream expired while we waited
+                    return []
+                raise self._translate(exc) from None
+            except (rexc.RedisError, TimeoutError, OSError) as exc:
+                raise self._translate(exc) from None
+            # [[key, entries]] on RESP2, {key: entries} on RESP3
+            replies: Any = (
+                reply.values() if isinstance(reply, dict) else [r[1] for r in reply or []]
+            )
+            return [entry for found in replies for entry in _entries(found)]
+        return []
+
+    async def _grouped(self, fn: Callable[[], Awaitable[T]], missing: T) -> T:
+        """A command on a consumer group: `missing` when there is no stream or group."""
+        try:
+            return await fn()
+        except rexc.ResponseError as exc:
+            if str(exc).startswith("NOGROUP"):
+                return missing
+            raise self._translate(exc) from None
+        except (rexc.RedisError, TimeoutError, OSError) as exc:
+            raise self._translate(exc) from None
+
+    async def stream_ack(self, key: str, group: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        acked = await self._grouped(
+            lambda: self._scripts["stream_ack"](keys=[key], args=[group, *ids]), 0
+        )
+        return int(acked)
+
+    async def stream_pending(
+        self, key: str, group: str, min_idle: float, count: int
+    ) -> tuple[StreamInfo, list[PendingEntry]]:
+        args = [group, max(0, math.floor(min_idle * 1000)), count]
+        length, pending, names, idle = await self._script("stream_pending", key, args)
+        consumers = {_text(names[i]): int(names[i + 1]) for i in range(0, len(names), 2)}
+        entries = [
+            PendingEntry(
+                _text(entry_id),
+                _text(consumer),
+                int(ms) / 1000,
+                int(deliveries),
+                {_text(fields[i]): _text(fields[i + 1]) for i in range(0, len(fields), 2)},
+            )
+            for entry_id, consumer, ms, deliveries, fields in idle
+        ]
+        return StreamInfo(int(length), int(pending), consumers), entries
+
+    async def stream_claim(
+        self, key: str, group: str, consumer: str, ids: list[str], min_idle: float
+    ) -> list[StreamEntry]:
+        if not ids:
+            return []
+        ms = max(0, math.floor(min_idle * 1000))
+        claim = self._client.xclaim
+        return _entries(
+            await self._grouped(lambda: claim(key, group, consumer, ms, list[Any](ids)), [])
+        )
+
+    async def stream_remove_consumer(self, key: str, group: str, consumer: str) -> int:
+        remove = self._client.xgroup_delconsumer
+        return int(await self._grouped(lambda: remove(key, group, consumer), 0))
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._blocking is not None:
+            await self._blocking.aclose()

@@ -1,0 +1,36 @@
+"""The job's work: an input value in, parse then analyse, a result out.
+
+It runs in any process — a thread of a serverless function, an analysis process of
+`parley serve`, one of `parley worker` — and imports the analysis, never the HTTP edge:
+an analysis process pays for parsing and analysing, not for FastAPI. It only reports
+through its events; the process that owns the job writes them to the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.analysis import analyze
+from parley.analysis.formats import parse
+from parley.jobs.execution import WorkEvents
+from parley.jobs.input import JobInput
+
+__all__ = ["PARSE_SHARE", "analyze_input"]
+
+# The share of the bar that parsing takes: it is a few percent of the analysis' time.
+PARSE_SHARE = 10.0
+
+
+def analyze_input(input: JobInput, events: WorkEvents) -> dict[str, Any]:
+    """Parse the input (detecting its format unless given), say it was accepted, then
+    analyse it. Parse errors propagate as ParseError/UnknownFormatError."""
+    events.progress("parsing", 0.0, "Reading the conversation")
+    conversation = parse(input.data, filename=input.filename, format=input.format)
+    events.accepted()
+    scale = (100.0 - PARSE_SHARE) / 100.0
+
+    def scaled(stage: str, percent: float, message: str) -> None:
+        events.progress(stage, PARSE_SHARE + percent * scale, message)
+
+    scaled("parsed", 0.0, f"{len(conversation.messages)} messages ({conversation.format})")
+    return analyze(conversation, scaled)

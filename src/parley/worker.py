@@ -1,0 +1,342 @@
+"""`parley worker`: runs queued jobs, on any machine that reaches the store.
+
+A worker reads the queue's stream in its consumer group (each entry goes to one worker),
+runs each job through the same runner as every mode (heartbeats, fenced progress, the
+result), then acknowledges the entry and deletes the job's input. Any number of workers
+may run, anywhere.
+
+Lost work is found without polling while all is quiet:
+
+- an idle worker that knows of no pending work blocks in one read until an entry comes
+  (no command at all while it waits; when the stream expires after an idle hour, the read
+  returns and is issued again: two commands an hour);
+- while work is pending anywhere (its own included), a worker with a free slot checks
+  every third of the stale limit for entries nobody touched for the stale limit, reads
+  their job's heartbeat, and claims those whose worker is gone (a running job with a
+  fresh heartbeat is only long, and is left alone);
+- a web process whose poll finds a job gone silent adds a wake-up entry, which the idle
+  worker that reads it answers with that same check.
+
+A claimed job runs again with attempts + 1, which fences its old owner out; past
+PARLEY_MAX_ATTEMPTS it fails as attempts_exhausted. SIGTERM (or Ctrl-C): take no more
+work, let running jobs finish for `grace` seconds, hand the rest back to the queue (a new
+entry, claimable at once) and exit 0. A second signal hands back at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import secrets
+import socket
+import time
+from typing import Any
+
+from parley.errors import (
+    ConfigError,
+    JobConflictError,
+    JobNotFoundError,
+    StoreError,
+)
+from parley.jobs import ErrorCode, JobStatus, JobStore, StoreConfig
+from parley.jobs.execution import Execution, ProcessExecution, ThreadExecution
+from parley.jobs.queue import JobQueue, QueueEntry
+from parley.jobs.runner import JobRunner, StopPolicy
+from parley.kv import KV, describe_store, open_kv
+from parley.log import get_logger
+from parley.settings import Settings
+from parley.work import analyze_input
+
+__all__ = ["Worker"]
+
+log = get_logger("parley.worker")
+
+# A store that fails a read is asked again after this pause (then longer, up to the max).
+_RETRY_FIRST, _RETRY_MAX = 0.5, 5.0
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        concurrency: int = 1,
+        burst: bool = False,
+        grace: float = 10.0,
+        processes: bool = True,
+    ) -> None:
+        if not describe_store(settings).shared:
+            raise ConfigError(
+                "parley worker runs the jobs a web process queued in the shared store: set "
+                "REDIS_URL to the Redis the web processes use (PARLEY_MODE=queue)."
+            )
+        self.settings = settings
+        self.concurrency = concurrency
+        self.burst = burst
+        self.grace = grace
+        self.processes = processes
+        self.consumer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
+        # A lost job is claimed within the stale limit plus this.
+        self.claim_interval = settings.stale_seconds / 3
+        self._stopping = asyncio.Event()
+        self._now = asyncio.Event()  # a second signal: hand back at once
+        self._running: dict[str, asyncio.Task[None]] = {}  # by stream entry id
+        self._changed = asyncio.Event()  # a running job ended
+        self._watching = False  # work of other workers is pending
+        self._checked_at = -math.inf
+        self.completed = 0  # jobs this worker finished (completed or failed)
+
+    def stop(self) -> None:
+        """Stop taking work (a signal handler calls this); a second call hands back now."""
+        if self._stopping.is_set():
+            self._now.set()
+        self._stopping.set()
+
+    async def run(self) -> None:
+        kv = await open_kv(self.settings)
+        try:
+            await self._serve(kv)
+        finally:
+            await kv.aclose()
+
+    async def _serve(self, kv: KV) -> None:
+        settings = self.settings
+        self.store = JobStore(kv, StoreConfig.from_settings(settings))
+        self.queue = JobQueue(kv, self.store.keys, settings.ttl_seconds)
+        execution: Execution = (
+            ProcessExecution(self.concurrency, preload=(analyze_input.__module__,))
+            if self.processes
+            else ThreadExecution(self.concurrency)
+        )
+        self.runner = JobRunner(
+            self.store,
+            execution,
+            analyze_input,
+            heartbeat_seconds=settings.heartbeat_seconds,
+            progress_interval=settings.progress_interval_seconds,
+            max_attempts=settings.max_attempts,
+            on_stop=StopPolicy.HAND_BACK,
+        )
+        try:
+            await execution.start()
+            log.info(
+                "worker_started",
+                consumer=self.consumer,
+                concurrency=self.concurrency,
+                burst=self.burst,
+                backend=kv.backend,
+                queue=self.queue.key,
+            )
+            await self._loop()
+        finally:
+            await self._drain()
+            execution.shutdown()
+            with contextlib.suppress(StoreError):
+                await self._hand_back_pending()
+                await self.queue.leave(self.consumer)
+            log.info("worker_stopped", consumer=self.consumer, jobs=self.completed)
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        pause = _RETRY_FIRST
+        while not self._stopping.is_set():
+            try:
+                if await self._step():
+                    return  # burst: nothing left to do
+                pause = _RETRY_FIRST
+            except StoreError as exc:
+                log.warning("worker_store_error", consumer=self.consumer, error=str(exc))
+                await self._sleep(pause)
+                pause = min(pause * 2, _RETRY_MAX)
+
+    async def _step(self) -> bool:
+        """Read (and start) new work, check for lost work when due; True when a burst
+        worker has nothing left to do."""
+        if time.monotonic() - self._checked_at >= self.claim_interval and (
+            self._watching or self._running or self._checked_at == -math.inf
+        ):
+            await self._check()
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            changed = asyncio.ensure_future(self._changed.wait())
+            await self._wait_for(changed)
+            changed.cancel()
+            self._changed.clear()
+            return False
+        busy = bool(self._running) or self._watching
+        if self.burst:
+            block = self.claim_interval if busy else None
+        else:
+            block = self.claim_interval if busy else math.inf
+        entries = await self._read(free, block)
+        wake = [entry.entry_id for entry in entries if entry.job_id is None]
+        for entry in entries:
+            if entry.job_id is not None:
+                self._start(entry)
+        if wake:
+            await self.queue.ack(*wake)
+            await self._check()
+        if self.burst and not entries and not self._running:
+            await self._check()
+            return not self._running
+        return False
+
+    async def _read(self, count: int, block: float | None) -> list[QueueEntry]:
+        read = asyncio.ensure_future(self.queue.read(self.consumer, count, block))
+        await self._wait_for(read)
+        if not read.done():
+            read.cancel()  # stopping: an entry it may have taken is handed back at exit
+            with contextlib.suppress(asyncio.CancelledError, StoreError):
+                await read
+            return []
+        return read.result()
+
+    async def _wait_for(self, waiting: asyncio.Future[Any]) -> None:
+        """Wait for `waiting` or for the worker to stop, whichever is first."""
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+
+    async def _check(self) -> None:
+        """Claim the pending work of lost workers; note whether others' work is pending."""
+        self._checked_at = time.monotonic()
+        stale = self.settings.stale_seconds
+        info, idle = await self.queue.idle(stale, self.concurrency + len(self._running))
+        self._watching = info.pending > len(self._running)
+        for pending in idle:
+            if pending.id in self._running:
+                continue  # our own long job
+            job_id = pending.fields.get("job")
+            if job_id is None:  # a wake-up (or deleted) entry its reader never acknowledged
+                await self.queue.ack(pending.id)
+                continue
+            job = await self.store.get_job(job_id)
+            if job is None or job.status.finished:
+                await self.queue.ack(pending.id)  # its job ended or expired: nothing to do
+                continue
+            if job.status is JobStatus.RUNNING or len(self._running) >= self.concurrency:
+                continue  # alive (only long), or no room here: another worker may take it
+            for entry in await self.queue.claim(self.consumer, [pending.id], stale):
+                log.info(
+                    "job_claimed",
+                    jobId=job_id,
+                    consumer=self.consumer,
+                    lostConsumer=pending.consumer,
+                    idleSeconds=round(pending.idle, 1),
+                )
+                self._start(entry)
+
+    # -- one job ------------------------------------------------------------------------
+
+    def _start(self, entry: QueueEntry) -> None:
+        task = asyncio.ensure_future(self._run_entry(entry))
+        self._running[entry.entry_id] = task
+
+        def ended(_: asyncio.Task[None]) -> None:
+            self._running.pop(entry.entry_id, None)
+            self._changed.set()
+
+        task.add_done_callback(ended)
+
+    async def _run_entry(self, entry: QueueEntry) -> None:
+        job_id = entry.job_id
+        assert job_id is not None
+        try:
+            await self._run_job(entry, job_id)
+        except asyncio.CancelledError:
+            # Shutting down: the runner handed the job back; make it claimable at once.
+            with contextlib.suppress(StoreError):
+                await asyncio.shield(self._requeue(entry, job_id))
+            raise
+        except StoreError as exc:
+            # The entry stays pending: once the store is back and the job's heartbeat is
+            # stale, a worker claims it and runs it again.
+            log.warning("worker_job_store_error", jobId=job_id, error=str(exc))
+        except Exception:
+            log.exception("worker_job_crashed", jobId=job_id)
+
+    async def _run_job(self, entry: QueueEntry, job_id: str) -> None:
+        input = await self.store.load_input(job_id)
+        if input is None:
+            await self._input_missing(entry, job_id)
+            return
+        try:
+            done = await self.runner.run(
+                job_id, input, release=lambda: self.store.delete_input(job_id)
+            )
+        except JobConflictError:
+            job = await self.store.get_job(job_id)
+            if job is None or job.status.finished:
+                await self.queue.ack(entry.entry_id)
+            # Otherwise it runs elsewhere, alive: our entry stays pending, looked at again
+            # once it idles past the stale limit.
+            return
+        except JobNotFoundError:  # erased meanwhile
+            await self.store.delete_input(job_id)
+            await self.queue.ack(entry.entry_id)
+            return
+        if done.status is JobStatus.QUEUED:  # handed back: its analysis process was lost
+            await self._requeue(entry, job_id)
+            return
+        self.completed += 1
+        await self.store.delete_input(job_id)
+        await self.queue.ack(entry.entry_id)
+
+    async def _requeue(self, entry: QueueEntry, job_id: str) -> None:
+        await self.queue.enqueue(job_id)
+        await self.queue.ack(entry.entry_id)
+
+    async def _input_missing(self, entry: QueueEntry, job_id: str) -> None:
+        job = await self.store.get_job(job_id)
+        if job is not None and not job.status.finished:
+            with contextlib.suppress(JobConflictError, JobNotFoundError):
+                started = await self.store.start(job_id)
+                await self.store.fail(
+                    started,
+                    ErrorCode.INPUT_MISSING,
+                    "the uploaded conversation expired or was erased before a worker could "
+                    "read it; send it again",
+                )
+        await self.queue.ack(entry.entry_id)
+
+    # -- stopping -----------------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        """Let running jobs finish within the grace period (or until a second signal),
+        then cancel the rest: the runner hands each back."""
+        if self._running:
+            log.info("worker_draining", consumer=self.consumer, running=len(self._running),
+                     graceSeconds=self.grace)  # fmt: skip
+            waiting = asyncio.ensure_future(asyncio.wait(list(self._running.values())))
+            now = asyncio.ensure_future(self._now.wait())
+            await asyncio.wait({waiting, now}, timeout=self.grace, return_when="FIRST_COMPLETED")
+            now.cancel()
+            waiting.cancel()
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _hand_back_pending(self) -> None:
+        """Entries still pending for this worker (a read cut short by the stop took one)
+        go back to the queue as new entries, which any worker reads at once."""
+        _, idle = await self.queue.idle(0, 1000)
+        for pending in idle:
+            if pending.consumer != self.consumer:
+                continue
+            job_id = pending.fields.get("job")
+            if job_id is not None:
+                job = await self.store.get_job(job_id)
+                if job is not None and not job.status.finished:
+                    await self.queue.enqueue(job_id)
+            await self.queue.ack(pending.id)

@@ -10,7 +10,12 @@ import pytest
 from parley.jobs.keys import RESULT_TTL_MARGIN
 from parley.kv import KV, MemoryKV, RedisKV
 from parley.log import configure_logging
+from tests.redis_cluster import RedisCluster, running_cluster
 from tests.redis_server import RedisServer, running_redis
+
+# The backends every store contract runs on: the in-process store, one redis-server, and
+# a Redis Cluster of three primaries (keys of one job land in different slots there).
+BACKENDS = ["memory", "redis", "cluster"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,6 +28,27 @@ def redis_server() -> Iterator[RedisServer]:
     """One private redis-server for the session; tests flush it before use."""
     with running_redis() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """One private three-primary Redis Cluster for the session; tests flush it before use."""
+    with running_cluster() as cluster:
+        yield cluster
+
+
+def backend_url(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """A flushed store of `backend` for this test: its URL (None for memory)."""
+    if backend == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        with contextlib.closing(server.client()) as c:
+            c.flushall()
+        return server.url
+    if backend == "cluster":
+        cluster: RedisCluster = request.getfixturevalue("redis_cluster")
+        cluster.flushall()
+        return cluster.url
+    return None
 
 
 async def assert_every_key_has_ttl(kv: KV, max_ttl: float) -> int:
@@ -45,17 +71,15 @@ async def assert_every_key_has_ttl(kv: KV, max_ttl: float) -> int:
 CONTRACT_TTL = 60.0
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=BACKENDS)
 async def kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
     """The same contract, on each backend. After the test, every key must have a TTL."""
-    store: KV
-    if request.param == "memory":
-        store = MemoryKV()
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        with contextlib.closing(server.client()) as c:
-            c.flushall()
-        store = RedisKV.from_url(server.url, timeout=2.0)
+    url = backend_url(request, request.param)
+    store: KV = (
+        MemoryKV()
+        if url is None
+        else RedisKV.from_url(url, timeout=2.0, cluster=request.param == "cluster")
+    )
     try:
         yield store
         await assert_every_key_has_ttl(store, CONTRACT_TTL)

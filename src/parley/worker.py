@@ -41,7 +41,7 @@ from parley.errors import (
     StoreError,
 )
 from parley.jobs import ErrorCode, JobStatus, JobStore, StoreConfig
-from parley.jobs.execution import Execution, ProcessExecution, ThreadExecution
+from parley.jobs.execution import Execution, ProcessExecution, ThreadExecution, Work
 from parley.jobs.queue import JobQueue, QueueEntry
 from parley.jobs.runner import JobRunner, StopPolicy
 from parley.kv import KV, describe_store, open_kv
@@ -66,20 +66,18 @@ class Worker:
         burst: bool = False,
         grace: float = 10.0,
         processes: bool = True,
+        work: Work = analyze_input,
+        claim_interval: float | None = None,
     ) -> None:
-        if not describe_store(settings).shared:
-            raise ConfigError(
-                "parley worker runs the jobs a web process queued in the shared store: set "
-                "REDIS_URL to the Redis the web processes use (PARLEY_MODE=queue)."
-            )
         self.settings = settings
+        self.work = work
         self.concurrency = concurrency
         self.burst = burst
         self.grace = grace
         self.processes = processes
         self.consumer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
         # A lost job is claimed within the stale limit plus this.
-        self.claim_interval = settings.stale_seconds / 3
+        self.claim_interval = claim_interval or settings.stale_seconds / 3
         self._stopping = asyncio.Event()
         self._now = asyncio.Event()  # a second signal: hand back at once
         self._running: dict[str, asyncio.Task[None]] = {}  # by stream entry id
@@ -94,7 +92,17 @@ class Worker:
             self._now.set()
         self._stopping.set()
 
-    async def run(self) -> None:
+    async def run(self, kv: KV | None = None) -> None:
+        """Work until stopped (or, in burst mode, until the queue is empty), on the store
+        the settings name, or on `kv` (which stays open: in-process tests)."""
+        if kv is not None:
+            await self._serve(kv)
+            return
+        if not describe_store(self.settings).shared:
+            raise ConfigError(
+                "parley worker runs the jobs a web process queued in the shared store: set "
+                "REDIS_URL to the Redis the web processes use (PARLEY_MODE=queue)."
+            )
         kv = await open_kv(self.settings)
         try:
             await self._serve(kv)
@@ -106,14 +114,14 @@ class Worker:
         self.store = JobStore(kv, StoreConfig.from_settings(settings))
         self.queue = JobQueue(kv, self.store.keys, settings.ttl_seconds)
         execution: Execution = (
-            ProcessExecution(self.concurrency, preload=(analyze_input.__module__,))
+            ProcessExecution(self.concurrency, preload=(self.work.__module__,))
             if self.processes
             else ThreadExecution(self.concurrency)
         )
         self.runner = JobRunner(
             self.store,
             execution,
-            analyze_input,
+            self.work,
             heartbeat_seconds=settings.heartbeat_seconds,
             progress_interval=settings.progress_interval_seconds,
             max_attempts=settings.max_attempts,

@@ -196,10 +196,14 @@ async def test_a_job_waiting_for_a_free_slot_stays_running_not_lost(store: JobSt
         sleeper = runner(store, execution, work.slow, heartbeat_seconds=0.2)
         first = await new_job(store, "first")
         second = await new_job(store, "second")
+        holding = asyncio.Event()
         tasks = [
-            asyncio.create_task(sleeper.run(first, given(seconds=2.0))),
-            asyncio.create_task(sleeper.run(second, given(seconds=0.1))),
+            asyncio.create_task(
+                sleeper.run(first, given(seconds=2.0), on_accepted=lambda job: holding.set())
+            )
         ]
+        await asyncio.wait_for(holding.wait(), 30)  # the first holds the one slot
+        tasks.append(asyncio.create_task(sleeper.run(second, given(seconds=0.1))))
         await asyncio.sleep(1.5)
         waiting = await store.get_progress("second")
         assert waiting is not None

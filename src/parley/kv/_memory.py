@@ -314,7 +314,6 @@ class MemoryKV:
         self, stream: _Stream, group: str, consumer: str, count: int, now: float
     ) -> list[StreamEntry]:
         state = stream.groups[group]
-        state.consumers.add(consumer)
         out: list[StreamEntry] = []
         for entry_id, values in stream.entries.items():
             if len(out) >= count:
@@ -324,6 +323,8 @@ class MemoryKV:
             state.last_delivered = _parse_id(entry_id)
             state.pending[entry_id] = _Pending(consumer, now, 1)
             out.append(StreamEntry(entry_id, dict(values)))
+        if out:  # as Redis 7: a consumer exists once it has been given an entry
+            state.consumers.add(consumer)
         return out
 
     async def stream_read(

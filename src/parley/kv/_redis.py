@@ -9,6 +9,7 @@ never the password.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import socket
 import time
@@ -191,8 +192,19 @@ class RedisKV:
         target: RedisTarget,
         timeout: float,
         make_blocking: Callable[[], Client] | None = None,
+        max_connections: int = 32,
     ) -> None:
         self._client = client
+        # The cluster client raises MaxConnectionsError when a node's connections are all
+        # busy, where the single-server pool waits for one: bound the commands in flight,
+        # waiting up to the timeout, so both behave alike (a wait, then a 503).
+        self._slots = asyncio.Semaphore(max_connections) if target.cluster else None
+        self._max_connections = max_connections
+        # redis-py's async cluster client resets connections under commands that arrive
+        # before its first topology read has finished (AttributeError on a None writer):
+        # read the topology once, alone, before anything runs concurrently.
+        self._ready = not target.cluster
+        self._ready_lock = asyncio.Lock()
         self._target = target
         self._timeout = timeout
         self._make_blocking = make_blocking
@@ -254,7 +266,13 @@ class RedisKV:
 
         # The blocking reader (queue workers only) waits for hours in XREADGROUP: no socket
         # timeout, and no health-check PING before each read (the read proves the link).
-        return cls(build(timeout, 30, max_connections), target, timeout, lambda: build(None, 0, 4))
+        return cls(
+            build(timeout, 30, max_connections),
+            target,
+            timeout,
+            lambda: build(None, 0, 4),
+            max_connections,
+        )
 
     @property
     def backend(self) -> str:
@@ -292,12 +310,43 @@ class RedisKV:
             f"Redis at {self._target} failed: {type(exc).__name__}: {message}"
         )
 
+    async def _initialize(self, client: Client) -> None:
+        if isinstance(client, RedisCluster):
+            await client.initialize()
+
     @asynccontextmanager
-    async def _errors(self) -> AsyncIterator[None]:
+    async def _limit(self) -> AsyncIterator[None]:
+        if self._slots is None:
+            yield
+            return
+        if not self._ready:
+            async with self._ready_lock:
+                if not self._ready:
+                    try:
+                        await self._initialize(self._client)
+                    except (rexc.RedisError, TimeoutError, OSError) as exc:
+                        raise self._translate(exc) from None
+                    self._ready = True
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise StoreUnavailableError(
+                f"Redis at {self._target} is too slow: all {self._max_connections} "
+                f"connections stayed busy for {self._timeout:g} s (PARLEY_REDIS_MAX_CONNECTIONS)"
+            ) from None
         try:
             yield
-        except (rexc.RedisError, TimeoutError, OSError) as exc:
-            raise self._translate(exc) from None
+        finally:
+            self._slots.release()
+
+    @asynccontextmanager
+    async def _errors(self) -> AsyncIterator[None]:
+        async with self._limit():
+            try:
+                yield
+            except (rexc.RedisError, TimeoutError, OSError) as exc:
+                raise self._translate(exc) from None
 
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         async with self._errors():
@@ -309,7 +358,8 @@ class RedisKV:
     async def _write_script(self, name: str, key: str, args: list[Any], even_if_full: bool) -> Any:
         if even_if_full and self._oom_flags:
             try:
-                return await self._scripts[f"{name}_oom"](keys=[key], args=args)
+                async with self._limit():
+                    return await self._scripts[f"{name}_oom"](keys=[key], args=args)
             except rexc.ResponseError as exc:
                 if not any(marker in str(exc) for marker in _NO_FLAGS):
                     raise self._translate(exc) from None
@@ -412,7 +462,13 @@ class RedisKV:
     async def _blocking_client(self) -> Client:
         if self._blocking is None:
             assert self._make_blocking is not None
-            self._blocking = self._make_blocking()
+            client = self._make_blocking()
+            try:
+                await self._initialize(client)
+            except (rexc.RedisError, TimeoutError, OSError) as exc:
+                await client.aclose()
+                raise self._translate(exc) from None
+            self._blocking = client
         return self._blocking
 
     async def stream_read(
@@ -424,7 +480,11 @@ class RedisKV:
             options["block"] = 0 if math.isinf(block) else max(1, math.ceil(block * 1000))
         for _ in range(2):
             try:
-                reply = await client.xreadgroup(group, consumer, {key: ">"}, **options)
+                if block is None:
+                    async with self._limit():
+                        reply = await client.xreadgroup(group, consumer, {key: ">"}, **options)
+                else:
+                    reply = await client.xreadgroup(group, consumer, {key: ">"}, **options)
             except rexc.ResponseError as exc:
                 if str(exc).startswith("NOGROUP"):  # no stream or no group yet: make them
                     await self._script("stream_ensure", key, [group, _ms(ttl)])
@@ -444,9 +504,11 @@ class RedisKV:
     async def _grouped(self, fn: Callable[[], Awaitable[T]], missing: T) -> T:
         """A command on a consumer group: `missing` when there is no stream or group."""
         try:
-            return await fn()
+            async with self._limit():
+                return await fn()
         except rexc.ResponseError as exc:
-            if str(exc).startswith("NOGROUP"):
+            # NOGROUP, or XGROUP's "requires the key to exist": no stream, or no group
+            if str(exc).startswith("NOGROUP") or "requires the key to exist" in str(exc):
                 return missing
             raise self._translate(exc) from None
         except (rexc.RedisError, TimeoutError, OSError) as exc:

@@ -3,10 +3,12 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from parley.errors import StoreFullError
 from parley.jobs.keys import RESULT_TTL_MARGIN
 from parley.kv import KV, MemoryKV, RedisKV
 from parley.log import configure_logging
@@ -96,3 +98,34 @@ def log_lines() -> Iterator[io.StringIO]:
         yield stream
     finally:
         configure_logging("DEBUG", "json")
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def small_kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
+    """A store with about 1 MB of room, for tests that fill it: the memory backend's
+    limit, or a private redis-server with maxmemory and noeviction."""
+    if request.param == "memory":
+        kv: KV = MemoryKV(max_bytes=1024 * 1024)
+        yield kv
+        await kv.aclose()
+        return
+    with running_redis(args=("--maxmemory-policy", "noeviction")) as server:
+        with contextlib.closing(server.client()) as client:
+            used = int(client.info("memory")["used_memory"])
+            client.config_set("maxmemory", used + 1024 * 1024)
+        kv = RedisKV.from_url(server.url)
+        yield kv
+        await kv.aclose()
+
+
+async def fill(kv: KV, *, then_free: int = 0) -> None:
+    """Write 64 KB fillers until the store refuses one, then delete `then_free` of them:
+    the store is full, or has about that many fillers' room left."""
+    for i in range(1000):
+        try:
+            await kv.set(f"filler:{i}", os.urandom(64 * 1024), CONTRACT_TTL)
+        except StoreFullError:
+            for j in range(i - then_free, i):
+                await kv.delete(f"filler:{j}")
+            return
+    raise AssertionError("the store never filled up")

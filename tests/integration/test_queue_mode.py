@@ -6,7 +6,6 @@ refuses a submission and leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -18,12 +17,11 @@ from parley.jobs import ErrorCode, Job, JobInput, JobStatus, JobStore, StoreConf
 from parley.jobs.drivers import QueueDriver, Submission
 from parley.jobs.execution import Work
 from parley.jobs.queue import JobQueue
-from parley.kv import KV, MemoryKV, RedisKV
+from parley.kv import KV
 from parley.settings import ExecutionMode, Settings
 from parley.worker import Worker
 from tests import work_functions as work
-from tests.conftest import CONTRACT_TTL
-from tests.redis_server import running_redis
+from tests.conftest import CONTRACT_TTL, fill
 from tests.work_functions import given
 
 STALE = 1.0
@@ -301,34 +299,10 @@ async def test_a_poll_of_a_silent_job_wakes_an_idle_worker_to_claim_it(
     await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the woken worker")
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def small_kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
-    """About 1 MB of room: the memory backend's limit, or a private redis-server with
-    maxmemory and noeviction, filled to its limit, then 64 KB freed."""
-    kv: KV
-    if request.param == "memory":
-        kv = MemoryKV(max_bytes=300 * 1024)
-        yield kv
-        await kv.aclose()
-        return
-    with running_redis(args=("--maxmemory-policy", "noeviction")) as server:
-        with contextlib.closing(server.client()) as client:
-            used = int(client.info("memory")["used_memory"])
-            client.config_set("maxmemory", used + 1024 * 1024)
-        kv = RedisKV.from_url(server.url)
-        for i in range(1000):
-            try:
-                await kv.set(f"filler:{i}", os.urandom(64 * 1024), CONTRACT_TTL)
-            except StoreFullError:
-                await kv.delete(f"filler:{i - 1}")
-                break
-        yield kv
-        await kv.aclose()
-
-
 async def test_a_submission_the_store_cannot_hold_leaves_no_job_behind(small_kv: KV) -> None:
     """The job and its index fit; the input (or the stream entry after it) does not: the
     submission fails as store_full and takes back everything it wrote."""
+    await fill(small_kv, then_free=1)
     before = {key async for key in small_kv.scan("*")}
     with pytest.raises(StoreFullError):
         await driver_of(small_kv).submit(

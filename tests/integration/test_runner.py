@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from parley.errors import JobConflictError, JobNotFoundError, StoreFullError
+from parley.errors import JobConflictError, JobNotFoundError
 from parley.jobs import ErrorCode, Job, JobInput, JobStatus, JobStore, StoreConfig
 from parley.jobs.execution import ProcessExecution, ThreadExecution, Work
 from parley.jobs.runner import JobRunner, StopPolicy
-from parley.kv import KV, MemoryKV, RedisKV
+from parley.kv import KV
 from parley.settings import ExecutionMode
 from tests import work_functions as work
-from tests.conftest import CONTRACT_TTL
-from tests.redis_server import running_redis
+from tests.conftest import CONTRACT_TTL, fill
 from tests.work_functions import given
 
 
@@ -331,34 +328,6 @@ async def test_a_job_past_its_attempts_fails_as_attempts_exhausted_without_runni
     assert done.error is not None
     assert done.error.code is ErrorCode.ATTEMPTS_EXHAUSTED
     assert ran == []
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def small_kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
-    """A store with about 1 MB of room: the memory backend's limit, or a private
-    redis-server with maxmemory and noeviction (this test fills it)."""
-    if request.param == "memory":
-        kv: KV = MemoryKV(max_bytes=1024 * 1024)
-        yield kv
-        await kv.aclose()
-        return
-    with running_redis(args=("--maxmemory-policy", "noeviction")) as server:
-        with contextlib.closing(server.client()) as client:
-            used = int(client.info("memory")["used_memory"])
-            client.config_set("maxmemory", used + 1024 * 1024)
-        kv = RedisKV.from_url(server.url)
-        yield kv
-        await kv.aclose()
-
-
-async def fill(kv: KV) -> None:
-    """Write filler until the store refuses more: it is then full."""
-    for i in range(1000):
-        try:
-            await kv.set(f"filler:{i}", os.urandom(64 * 1024), CONTRACT_TTL)
-        except StoreFullError:
-            return
-    raise AssertionError("the store never filled up")
 
 
 async def test_a_store_full_at_the_result_ends_the_job_as_store_full(small_kv: KV) -> None:

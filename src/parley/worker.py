@@ -126,6 +126,7 @@ class Worker:
             progress_interval=settings.progress_interval_seconds,
             max_attempts=settings.max_attempts,
             on_stop=StopPolicy.HAND_BACK,
+            owner=self.consumer,
         )
         try:
             await execution.start()

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from parley.jobs.keys import CONVERSATION_ID_PATTERN
+from parley.jobs.models import ErrorCode
+from parley.settings import ExecutionMode
 
 __all__ = [
     "AnalyzeRequest",
@@ -47,7 +49,7 @@ class AnalyzeRequest(BaseModel):
 
 
 class JobErrorBody(BaseModel):
-    code: str
+    code: ErrorCode = Field(description="Why it failed; see README, 'Job failures'")
     message: str
     details: dict[str, Any] | None = None
 
@@ -75,6 +77,7 @@ class ProgressResponse(BaseModel):
     message: str
     updatedAt: str
     error: JobErrorBody | None = None
+    mode: ExecutionMode = Field(description="The driver that runs the job")
 
 
 class JobBody(BaseModel):
@@ -85,7 +88,9 @@ class JobBody(BaseModel):
     startedAt: str | None = None
     finishedAt: str | None = None
     heartbeatAt: str | None = None
-    attempts: int
+    attempts: int = Field(description="Times a worker started it (queue mode retries lost work)")
+    mode: ExecutionMode = Field(description="The driver that runs the job")
+    owner: str | None = Field(None, description="The process that runs or ran it (host:pid)")
     error: JobErrorBody | None = None
     resultBytes: int | None = None
 

@@ -46,6 +46,11 @@ def default_mode(settings: Settings) -> ExecutionMode:
     return ExecutionMode.BACKGROUND
 
 
+def instance_name() -> str:
+    """This process, as jobs and logs name it: host:pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def build_driver(mode: ExecutionMode, store: JobStore, settings: Settings) -> Driver:
     """The driver of `mode`, with what it runs on. Background runs CPU-bound analysis in
     processes (in a thread it would stall every poll this worker answers); inline
@@ -65,6 +70,7 @@ def build_driver(mode: ExecutionMode, store: JobStore, settings: Settings) -> Dr
         analyze_input,
         heartbeat_seconds=settings.heartbeat_seconds,
         progress_interval=settings.progress_interval_seconds,
+        owner=instance_name(),
     )
     if mode is ExecutionMode.INLINE:
         return InlineDriver(store, runner)
@@ -109,7 +115,7 @@ class Service:
             await driver.aclose()
             await kv.aclose()
             raise
-        instance = f"{socket.gethostname()}:{os.getpid()}"
+        instance = instance_name()
         log.info(
             "service_started",
             usingKv=kv.shared,

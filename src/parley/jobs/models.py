@@ -98,6 +98,7 @@ class Job:
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
     attempts: int = 0  # how many times a worker started it; also the owner's fencing token
+    owner: str | None = None  # who runs (or last ran) it: host:pid of the process
     error: JobError | None = None
     result_bytes: int | None = None
 
@@ -143,6 +144,7 @@ class Job:
             "finishedAt": _iso(self.finished_at),
             "heartbeatAt": _iso(self.heartbeat_at),
             "attempts": self.attempts,
+            "owner": self.owner,
             "error": self.error.to_json() if self.error else None,
             "resultBytes": self.result_bytes,
         }
@@ -162,6 +164,7 @@ class Job:
             finished_at=_dt(data.get("finishedAt")),
             heartbeat_at=_dt(data.get("heartbeatAt")),
             attempts=int(data.get("attempts", 0)),
+            owner=data.get("owner"),
             error=JobError.from_json(error) if error else None,
             result_bytes=data.get("resultBytes"),
         )

@@ -95,6 +95,7 @@ class JobRunner:
         progress_interval: float = 0.5,
         max_attempts: int | None = None,
         on_stop: StopPolicy = StopPolicy.FAIL,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.execution = execution
@@ -103,6 +104,7 @@ class JobRunner:
         self.progress_interval = progress_interval
         self.max_attempts = max_attempts
         self.on_stop = on_stop
+        self.owner = owner
 
     async def run(
         self,
@@ -121,7 +123,7 @@ class JobRunner:
         stale limit is near; then StoreUnavailableError (the job is lost, and runs again).
         Raises JobConflictError when another owner took the job over, and
         JobNotFoundError when its conversation was erased: this owner stops writing."""
-        job = await self.store.start(job_id)
+        job = await self.store.start(job_id, self.owner)
         if self.max_attempts is not None and job.attempts > self.max_attempts:
             return await self.store.fail(
                 job,

@@ -228,10 +228,11 @@ class JobStore:
 
     # -- the owner's writes ---------------------------------------------------------------
 
-    async def start(self, job_id: str) -> Job:
+    async def start(self, job_id: str, owner: str | None = None) -> Job:
         """Mark the job running and take ownership. Returns the job; its `attempts` is the
         owner's fencing token for every later write. A queued job starts; a running job
-        whose worker was lost is taken over (attempts + 1); anything else conflicts."""
+        whose worker was lost is taken over (attempts + 1); anything else conflicts.
+        `owner` names the process, for people reading the job."""
         now = self._clock()
 
         def change(job: Job) -> Job:
@@ -241,6 +242,7 @@ class JobStore:
                     started_at=now,
                     heartbeat_at=now,
                     attempts=job.attempts + 1,
+                    owner=owner,
                     error=None,
                 )
             raise JobConflictError(f"job {job_id} is {job.status.value}; it cannot start")

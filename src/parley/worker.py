@@ -103,7 +103,7 @@ class Worker:
                 "parley worker runs the jobs a web process queued in the shared store: set "
                 "REDIS_URL to the Redis the web processes use (PARLEY_MODE=queue)."
             )
-        kv = await open_kv(self.settings)
+        kv = await open_kv(self.settings, client_name="parley-worker")
         try:
             await self._serve(kv)
         finally:

@@ -62,7 +62,7 @@ def describe_store(settings: Settings) -> StoreChoice:
     return StoreChoice(scheme, True, settings.redis_target, f"{settings.redis_url_source} is set")
 
 
-async def open_kv(settings: Settings) -> KV:
+async def open_kv(settings: Settings, *, client_name: str = "parley") -> KV:
     """The store the settings ask for, probed; raises StoreError with what to fix.
 
     REDIS_URL (or KV_URL) set: Redis (a Redis Cluster when the server says it is one, or
@@ -71,10 +71,10 @@ async def open_kv(settings: Settings) -> KV:
     Unset: the in-process store, said in the log.
     """
     choice = describe_store(settings)
-    return await _OPENERS[choice.scheme](settings, choice)
+    return await _OPENERS[choice.scheme](settings, choice, client_name)
 
 
-async def _open_memory(settings: Settings, choice: StoreChoice) -> KV:
+async def _open_memory(settings: Settings, choice: StoreChoice, client_name: str) -> KV:
     log.warning(
         "kv_memory_store",
         usingKv=False,
@@ -84,13 +84,15 @@ async def _open_memory(settings: Settings, choice: StoreChoice) -> KV:
     return MemoryKV()
 
 
-def _redis(settings: Settings, url: str, cluster: bool) -> RedisKV:
+def _redis(settings: Settings, cluster: bool, client_name: str) -> RedisKV:
+    assert settings.redis_url is not None
     return RedisKV.from_url(
-        url,
+        settings.redis_url,
         timeout=settings.redis_timeout_seconds,
         retries=settings.redis_retries,
         max_connections=settings.redis_max_connections,
         cluster=cluster,
+        client_name=client_name,
     )
 
 
@@ -100,15 +102,14 @@ async def _is_cluster(kv: RedisKV, settings: Settings) -> bool:
     return await kv.cluster_enabled()
 
 
-async def _open_redis(settings: Settings, choice: StoreChoice) -> KV:
-    assert settings.redis_url is not None
-    kv = _redis(settings, settings.redis_url, cluster=settings.redis_cluster == "yes")
+async def _open_redis(settings: Settings, choice: StoreChoice, client_name: str) -> KV:
+    kv = _redis(settings, settings.redis_cluster == "yes", client_name)
     try:
         async with asyncio.timeout(PROBE_DEADLINE_SECONDS):
             latency = await kv.ping()
             if not kv.target.cluster and await _is_cluster(kv, settings):
                 await kv.aclose()
-                kv = _redis(settings, settings.redis_url, cluster=True)
+                kv = _redis(settings, True, client_name)
                 latency = await kv.ping()
             probe = f"{settings.key_prefix}parley:probe:{secrets.token_hex(8)}"
             await kv.set(probe, b"1", _PROBE_TTL_SECONDS)
@@ -139,7 +140,7 @@ async def _open_redis(settings: Settings, choice: StoreChoice) -> KV:
     return kv
 
 
-_OPENERS: dict[str, Callable[[Settings, StoreChoice], Awaitable[KV]]] = {
+_OPENERS: dict[str, Callable[[Settings, StoreChoice, str], Awaitable[KV]]] = {
     "memory": _open_memory,
     "redis": _open_redis,
     "rediss": _open_redis,

@@ -234,6 +234,7 @@ class RedisKV:
         retries: int = 2,
         max_connections: int = 32,
         cluster: bool = False,
+        client_name: str = "parley",
     ) -> RedisKV:
         target = RedisTarget(url, cluster=cluster)
 
@@ -255,7 +256,7 @@ class RedisKV:
                 # drop idle connections silently, and a dead one would cost a timeout.
                 "health_check_interval": health_check,
                 "retry": retry,
-                "client_name": "parley",
+                "client_name": client_name,  # CLIENT LIST tells web from worker
             }
             if cluster:
                 return RedisCluster.from_url(url, max_connections=connections, **options)

@@ -175,6 +175,8 @@ async def progress(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
 
 async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
     progress = await svc.store.get_progress(job.conversation_id)
+    if progress is not None:
+        svc.driver.notice(progress)
     return {
         **job.to_json(),
         "hasResult": job.status is JobStatus.COMPLETED,

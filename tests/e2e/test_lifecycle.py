@@ -100,3 +100,23 @@ async def test_analysis_processes_exit_when_their_server_is_killed(redis: RedisS
         await eventually(all_gone, "the orphaned analysis processes to exit", seconds=30)
     finally:
         server.close()
+
+
+async def test_the_log_level_applies_to_every_server_process(redis: RedisServer) -> None:
+    """PARLEY_LOG_LEVEL=error: no info or warning line from the server or its workers,
+    however much they do."""
+    server = ParleyServer(redis.url, workers=2, env={"PARLEY_LOG_LEVEL": "error"})
+    try:
+        server.start()
+        async with httpx.AsyncClient(timeout=60, base_url=server.url) as client:
+            post = await client.post("/api/analyze?wait=true", json={"content": big_chat(2000)})
+            assert post.status_code == 200, post.text
+            assert (await client.get("/api/progress/nobody")).status_code == 404
+        server.send(signal.SIGTERM)
+        server.wait(60)
+        log = server.log_path.read_text()
+        assert '"level": "info"' not in log, log[-2000:]
+        assert '"level": "warning"' not in log, log[-2000:]
+        assert "INFO:" not in log  # uvicorn's own lines
+    finally:
+        server.close()

@@ -113,3 +113,51 @@ def test_stats_without_redis_points_to_the_running_server(tmp_path: Path) -> Non
     result = run_parley(tmp_path, "stats")
     assert result.returncode == 1
     assert "/api/stats" in result.stderr
+
+
+def test_web_concurrency_that_is_not_a_number_is_refused_naming_it(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "serve", WEB_CONCURRENCY="lots")
+    assert result.returncode == 1
+    assert "WEB_CONCURRENCY='lots' is not allowed" in result.stderr
+
+
+def test_worker_without_redis_says_it_needs_the_shared_store(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "worker")
+    assert result.returncode == 1
+    assert "set REDIS_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_worker_refuses_a_concurrency_below_one(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "worker", "--concurrency", "0", REDIS_URL="redis://127.0.0.1:1")
+    assert result.returncode == 1
+    assert "--concurrency must be 1 or more" in result.stderr
+
+
+def test_serve_in_queue_mode_without_redis_says_why(tmp_path: Path) -> None:
+    result = run_parley(tmp_path, "serve", "--mode", "queue")
+    assert result.returncode == 1
+    assert "`parley worker`" in result.stderr
+
+
+def test_a_burst_worker_on_an_empty_queue_exits_0(tmp_path: Path) -> None:
+    with running_redis(password=PASSWORD) as server:
+        result = run_parley(tmp_path, "worker", "--burst", REDIS_URL=server.url)
+    assert result.returncode == 0, result.stderr
+    assert "exits when the queue is empty" in result.stderr
+    assert '"worker_stopped"' in result.stderr
+    assert PASSWORD not in result.stderr
+
+
+def test_doctor_and_stats_on_a_redis_cluster_see_every_primary(tmp_path: Path) -> None:
+    from tests.redis_cluster import running_cluster
+
+    with running_cluster() as cluster:
+        doctor = run_parley(tmp_path, "doctor", "--json", REDIS_URL=cluster.url)
+        stats = run_parley(tmp_path, "stats", "--json", REDIS_URL=cluster.url)
+    assert doctor.returncode == 0, doctor.stderr
+    assert stats.returncode == 0, stats.stderr
+    for report in (json.loads(doctor.stdout), json.loads(stats.stdout)):
+        assert report["backend"] == "redis-cluster"
+        assert report["server"]["nodes"] == 3
+    assert '"cluster": true' in doctor.stderr

@@ -17,6 +17,7 @@ from parley.errors import StoreFullError, StoreUnavailableError
 from parley.jobs import JobStore, StoreConfig
 from parley.kv import PROBE_DEADLINE_SECONDS, MemoryKV, RedisKV, open_kv
 from parley.settings import Settings, load_settings
+from tests.redis_cluster import RedisCluster
 from tests.redis_server import free_port, running_redis
 
 PASSWORD = "s3cret-Pa55word-do-not-log"
@@ -185,3 +186,47 @@ async def test_a_read_only_replica_is_unavailable_not_a_crash(tmp_path: Path) ->
                 await kv.aclose()
             with pytest.raises(StoreUnavailableError, match="read only"):
                 await open_kv(settings_for(replica.url, tmp_path))
+
+
+async def test_a_redis_cluster_is_detected_at_start_up_from_any_node(
+    tmp_path: Path, log_lines: io.StringIO, redis_cluster: RedisCluster
+) -> None:
+    redis_cluster.flushall()
+    for node in redis_cluster.nodes:  # REDIS_URL may name any node
+        kv = await open_kv(settings_for(node.url, tmp_path))
+        try:
+            assert kv.backend == "redis-cluster"
+            store = JobStore(kv, StoreConfig(ttl_seconds=60))
+            jobs = [(await store.create_or_get(f"conv-{i}"))[0] for i in range(10)]
+            assert [await store.get_job(job.job_id) for job in jobs] == jobs
+            assert (await kv.info()).nodes == 3
+        finally:
+            await kv.aclose()
+        redis_cluster.flushall()
+    connected = [e for e in events(log_lines) if e["event"] == "redis_client_connected"]
+    assert [e["cluster"] for e in connected] == [True] * 3
+
+
+async def test_a_cluster_declined_by_setting_fails_saying_what_to_change(
+    tmp_path: Path, redis_cluster: RedisCluster
+) -> None:
+    """PARLEY_REDIS_CLUSTER=no on a cluster node: the single-server client. The server
+    sends keys of other slots elsewhere (MOVED), at the start-up probe or at the first
+    write that meets one: a store error that names the setting, never a crash."""
+    redis_cluster.flushall()
+    errors: list[BaseException] = []
+    try:
+        kv = await open_kv(settings_for(redis_cluster.url, tmp_path, PARLEY_REDIS_CLUSTER="no"))
+    except StoreUnavailableError as exc:
+        errors.append(exc)
+    else:
+        try:
+            assert kv.backend == "redis"
+            writes = [kv.set(f"key-{i}", b"v", 60) for i in range(20)]  # most on other nodes
+            errors += [r for r in await asyncio.gather(*writes, return_exceptions=True) if r]
+        finally:
+            await kv.aclose()
+    redis_cluster.flushall()
+    assert errors
+    assert all(isinstance(e, StoreUnavailableError) for e in errors)
+    assert "PARLEY_REDIS_CLUSTER" in str(errors[0])

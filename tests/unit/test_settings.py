@@ -58,6 +58,10 @@ def test_env_local_can_set_the_redis_url(tmp_path: Path) -> None:
         ("PARLEY_MAX_UPLOAD_BYTES", "1.5", "a whole number of bytes > 0"),
         ("PARLEY_MODE", "turbo", "background, inline or queue"),
         ("PARLEY_LOG_LEVEL", "loud", "debug, info, warning or error"),
+        ("PARLEY_REDIS_CLUSTER", "maybe", "auto, yes or no"),
+        ("PARLEY_QUEUE_MAX", "0", "a whole number > 0"),
+        ("PARLEY_MAX_ATTEMPTS", "none", "a whole number > 0"),
+        ("WEB_CONCURRENCY", "2.5", "a whole number of processes > 0"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_is_allowed(
@@ -67,6 +71,25 @@ def test_a_bad_value_names_the_variable_and_what_is_allowed(
         load_settings({name: value}, directory=tmp_path)
     assert name in str(info.value)
     assert allowed in str(info.value)
+
+
+def test_the_defaults_notice_a_lost_worker_within_fifteen_seconds(tmp_path: Path) -> None:
+    settings = load_settings({}, directory=tmp_path)
+    # Readers see it lost at the stale limit; queue workers claim it within a third more.
+    assert settings.stale_seconds + settings.stale_seconds / 3 < 15
+    assert settings.stale_seconds / settings.heartbeat_seconds >= 5
+
+
+def test_queue_and_cluster_settings_are_read(tmp_path: Path) -> None:
+    env = {
+        "PARLEY_QUEUE_MAX": "50",
+        "PARLEY_MAX_ATTEMPTS": "5",
+        "PARLEY_REDIS_CLUSTER": "Yes",
+        "WEB_CONCURRENCY": "4",
+    }
+    settings = load_settings(env, directory=tmp_path)
+    assert (settings.queue_max, settings.max_attempts) == (50, 5)
+    assert (settings.redis_cluster, settings.web_concurrency) == ("yes", 4)
 
 
 def test_execution_mode_is_parsed(tmp_path: Path) -> None:

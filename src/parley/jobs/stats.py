@@ -53,6 +53,7 @@ class StoreStats:
                 "maxMemoryPolicy": self.server.maxmemory_policy,
                 "keys": self.server.keys,
                 "commandsProcessed": self.server.commands_processed,
+                "nodes": self.server.nodes,
             },
             "families": {name: asdict(f) for name, f in self.families.items()},
             "averageResultBytes": self.average_result_bytes,

@@ -300,6 +300,12 @@ class RedisKV:
                 "that REDIS_URL names the right host, port and TLS scheme."
             )
         message = self._target.scrub(str(exc))
+        if isinstance(exc, rexc.MovedError | rexc.AskError):  # redis-py strips "MOVED"
+            return StoreUnavailableError(
+                f"Redis at {self._target} is a node of a Redis Cluster and sent a key to "
+                f"another node (MOVED {message}): let parley detect the cluster "
+                "(PARLEY_REDIS_CLUSTER=auto, the default) or set PARLEY_REDIS_CLUSTER=yes."
+            )
         if isinstance(exc, rexc.ResponseError):
             full = isinstance(exc, rexc.OutOfMemoryError)  # redis-py strips the OOM prefix
             if full or any(marker in message for marker in _FULL_MARKERS):

@@ -328,3 +328,46 @@ def test_a_lost_worker_is_said_and_polls_ride_out_a_store_blip(tab: Tab) -> None
     assert "worker running this analysis stopped" in text(page, "#problem-text")
     tab.shot("worker-lost")
     assert tab.errors == []
+
+
+def test_a_lost_background_job_is_sent_again_from_the_page_once(tab: Tab) -> None:
+    """The job's worker died (worker_lost): the page re-posts the text it still holds,
+    so nobody uploads twice, and the second, real, analysis shows its result."""
+    fake = {"jobId": "L" * 22, "conversationId": "resent-1", "status": "running",
+            "deduplicated": False, "hasResult": False, "result": None, "error": None,
+            "links": {"progress": "/api/progress/resent-1", "job": f"/api/jobs/{'L' * 22}",
+                      "result": f"/api/jobs/{'L' * 22}/result",
+                      "conversation": "/api/conversations/resent-1"}}  # fmt: skip
+    posts: list[int] = []
+
+    def analyze(route: Route) -> None:
+        posts.append(1)
+        if len(posts) == 1:
+            route.fulfill(status=202, json=fake)
+        else:
+            route.continue_()  # the real server runs it this time
+
+    def progress(route: Route) -> None:
+        if len(posts) == 1:
+            lost = {"code": "worker_lost", "message": "the worker stopped sending heartbeats"}
+            route.fulfill(
+                json={"conversationId": "resent-1", "jobId": "L" * 22, "status": "failed",
+                      "stage": "analysing", "percent": 40.0, "message": "",
+                      "updatedAt": "2026-01-01T00:00:00Z", "error": lost, "mode": "background"}
+            )  # fmt: skip
+        else:
+            route.continue_()
+
+    page = tab.page
+    page.route("**/api/analyze", analyze)
+    page.route("**/api/progress/resent-1", progress)
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(
+        (FIXTURES / "whatsapp_german_dots_seconds.txt").read_text(encoding="utf-8")
+    )
+    page.get_by_label("Conversation id").fill("resent-1")
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
+    assert len(posts) == 2
+    assert tab.errors == []

@@ -71,9 +71,11 @@ function statusNote(text) {
 
 function showStatus(conversationId, progress) {
   view("status");
-  $("status-title").textContent = "Analysing";
+  const resent = Boolean(state.lastInput?.resent);
+  $("status-title").textContent = resent ? "Analysing again" : "Analysing";
   const name = inputFor(conversationId)?.label;
-  $("status-conv").textContent = [name, conversationId ? `conversation ${conversationId}` : null]
+  $("status-conv").textContent = [name, conversationId ? `conversation ${conversationId}` : null,
+    resent ? "sent again: the worker running it stopped" : null]
     .filter(Boolean).join(" · ");
   statusNote("");
   setProgress(progress);
@@ -144,6 +146,12 @@ function failed(conversationId, error) {
   const input = inputFor(conversationId);
   const again = input ? () => submit({ ...input, force: true }) : null;
   if (code === "worker_lost" || code === "worker_stopped") {
+    // Nothing is wrong with the conversation: send the file this page still holds again,
+    // once, so nobody has to upload it twice. A second loss is shown, with a button.
+    if (input && !input.resent) {
+      submit({ ...input, resent: true });
+      return;
+    }
     problem(code, "The analysis stopped",
       `The worker running this analysis stopped before it finished (${code}), for example because it was restarted. Nothing is wrong with the conversation: analyse it again.`,
       again ? { retry: again, retryLabel: "Analyse it again" } : {});

@@ -8,12 +8,14 @@ through its events; the process that owns the job writes them to the store.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parley.analysis import analyze
 from parley.analysis.formats import parse
-from parley.jobs.execution import WorkEvents
 from parley.jobs.input import JobInput
+
+if TYPE_CHECKING:  # the process running the work never imports the pool's parent side
+    from parley.jobs.execution import WorkEvents
 
 __all__ = ["PARSE_SHARE", "analyze_input"]
 

@@ -32,3 +32,25 @@ def test_errors_with_details_survive_pickling_across_processes() -> None:
         assert type(copy) is type(error)
         assert str(copy) == str(error)
         assert vars(copy) == vars(error)
+
+
+def test_the_lazy_packages_export_every_name_they_list() -> None:
+    import parley.jobs
+    import parley.kv
+
+    for package in (parley.jobs, parley.kv):
+        missing = [name for name in package.__all__ if not hasattr(package, name)]
+        assert missing == []
+
+
+def test_the_work_imports_no_store_client_and_no_http_layer() -> None:
+    """An analysis process pays for the analysis, not for Redis or FastAPI."""
+    import subprocess
+    import sys
+
+    heavy = "('redis', 'fastapi', 'starlette', 'structlog')"
+    code = f"import sys, parley.work; print(sorted(m for m in {heavy} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

@@ -20,22 +20,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import ctypes
-import importlib
 import multiprocessing
 import os
-import pickle
-import signal
-import sys
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
 from parley.errors import WorkerLostError
+from parley.jobs._child import Events, child_main
 from parley.jobs.input import JobInput
 from parley.log import get_logger
 
@@ -83,36 +77,10 @@ class Execution(Protocol):
         """Stop everything, running work included (its jobs are the runner's to record)."""
 
 
-# The work side sends at most one report per this interval (stage changes and 100 %
-# always): the callback stays cheap for the work however often it is called, and the
-# relay carries ~20 messages a second at most.
-_SEND_INTERVAL = 0.05
 # How long stopping the pool waits for its processes before it kills them.
 _SHUTDOWN_SECONDS = 2.0
-# How often an analysis process checks that its parent is still there (where the kernel
-# cannot tell it: the parent-death signal is Linux-only).
-_WATCHDOG_SECONDS = 0.2
 # Bodies above this go through the pipe from a thread, not the event loop's.
 _OFFLOAD_BYTES = 256 * 1024
-
-
-class _Events:
-    """The work's WorkEvents: drops progress reports that come too soon after the last."""
-
-    def __init__(self, send: Callable[[tuple[Any, ...]], object]) -> None:
-        self._send = send
-        self._last = 0.0
-        self._stage = ""
-
-    def progress(self, stage: str, percent: float, message: str = "") -> None:
-        now = time.monotonic()
-        if stage != self._stage or percent >= 100 or now - self._last >= _SEND_INTERVAL:
-            self._last = now
-            self._stage = stage
-            self._send(("progress", stage, percent, message))
-
-    def accepted(self) -> None:
-        self._send(("accepted",))
 
 
 def _deliver(relay: Relay, message: tuple[Any, ...]) -> None:
@@ -133,7 +101,7 @@ class ThreadExecution:
 
     async def run(self, job_id: str, work: Work, input: JobInput, relay: Relay) -> Any:
         loop = asyncio.get_running_loop()
-        events = _Events(lambda message: loop.call_soon_threadsafe(_deliver, relay, message))
+        events = Events(lambda message: loop.call_soon_threadsafe(_deliver, relay, message))
         return await loop.run_in_executor(self._pool, work, input, events)
 
     def shutdown(self) -> None:
@@ -141,56 +109,6 @@ class ThreadExecution:
 
 
 # -- the analysis processes ------------------------------------------------------------
-
-
-def _die_with_parent(parent: int) -> None:
-    """Exit as soon as `parent` is gone: a parent killed with SIGKILL cannot stop us."""
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError, AttributeError):
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_WATCHDOG_SECONDS)
-        os._exit(0)
-
-    if os.getppid() != parent:  # it died before the signal was set
-        os._exit(0)
-    threading.Thread(target=watch, name="parley-parent-watch", daemon=True).start()
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """`exc` if it survives pickling (parley's errors do), else a RuntimeError saying it."""
-    try:
-        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, made a line above
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
-
-
-def _child_main(conn: Connection, preload: tuple[str, ...], parent: int) -> None:
-    """An analysis process: runs one (work, input) at a time, sent over `conn`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group
-    _die_with_parent(parent)
-    for module in preload:  # pay the imports when the process starts, not in a job
-        importlib.import_module(module)
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        work, input = task
-        events = _Events(conn.send)
-        try:
-            result = work(input, events)
-        except BaseException as exc:
-            conn.send(("error", _portable(exc), traceback.format_exc()))
-        else:
-            conn.send(("done", result))
 
 
 class _Slot:
@@ -236,7 +154,7 @@ class ProcessExecution:
         parent-death signal is tied to the thread that starts it), once it is ready."""
         parent_end, child_end = self._ctx.Pipe()
         process = self._ctx.Process(
-            target=_child_main,
+            target=child_main,
             args=(child_end, self._preload, os.getpid()),
             name="parley-analysis",
             daemon=True,

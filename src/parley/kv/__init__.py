@@ -1,12 +1,30 @@
-"""The store layer: an async key-value interface, its memory and Redis backends, the codec."""
+"""The store layer: an async key-value interface, its memory and Redis backends, the codec.
+
+Its names load on first use (see `parley._lazy`): the codec alone imports no Redis client.
+"""
 
 from __future__ import annotations
 
-from parley.kv._base import KV, PendingEntry, ServerInfo, StreamEntry, StreamInfo
-from parley.kv._codec import GZIP_MAGIC, decode, encode
-from parley.kv._memory import MemoryKV
-from parley.kv._open import PROBE_DEADLINE_SECONDS, StoreChoice, describe_store, open_kv
-from parley.kv._redis import RedisKV, RedisTarget
+from typing import TYPE_CHECKING
+
+from parley._lazy import exports
+
+if TYPE_CHECKING:
+    from parley.kv._base import KV, PendingEntry, ServerInfo, StreamEntry, StreamInfo
+    from parley.kv._codec import GZIP_MAGIC, decode, encode
+    from parley.kv._memory import MemoryKV
+    from parley.kv._open import PROBE_DEADLINE_SECONDS, StoreChoice, describe_store, open_kv
+    from parley.kv._redis import RedisKV, RedisTarget
+
+_WHERE = {
+    **dict.fromkeys(("KV", "PendingEntry", "ServerInfo", "StreamEntry", "StreamInfo"), "_base"),
+    **dict.fromkeys(("GZIP_MAGIC", "decode", "encode"), "_codec"),
+    "MemoryKV": "_memory",
+    **dict.fromkeys(
+        ("PROBE_DEADLINE_SECONDS", "StoreChoice", "describe_store", "open_kv"), "_open"
+    ),
+    **dict.fromkeys(("RedisKV", "RedisTarget"), "_redis"),
+}
 
 __all__ = [
     "GZIP_MAGIC",
@@ -25,3 +43,5 @@ __all__ = [
     "encode",
     "open_kv",
 ]
+
+__getattr__ = exports(__name__, {name: f"{__name__}.{module}" for name, module in _WHERE.items()})

@@ -350,3 +350,56 @@ async def test_the_queue_mode_on_the_in_process_store_is_refused_with_a_sentence
         response = await client.get("/api/health")
     assert response.status_code == 503
     assert "set REDIS_URL" in response.json()["error"]
+
+
+@pytest.fixture
+async def queue_client(redis_server: RedisServer) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in queue mode on Redis, with room for two waiting jobs and no worker."""
+    with contextlib.closing(redis_server.client()) as c:
+        c.flushall()
+    settings = Settings(
+        redis_url=redis_server.url,
+        redis_url_source="REDIS_URL",
+        ttl_seconds=TTL,
+        execution_mode=ExecutionMode.QUEUE,
+        queue_max=2,
+    )
+    app = create_app(settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        yield client
+        service = await service_of(client)
+        await assert_every_key_has_ttl(service.kv, TTL)
+        await app.state.close_service()
+    with contextlib.closing(redis_server.client()) as c:
+        c.flushall()
+
+
+async def test_queue_mode_answers_202_queued_and_runs_nothing_itself(
+    queue_client: httpx.AsyncClient,
+) -> None:
+    response = await queue_client.post("/api/analyze", json={"content": WHATSAPP})
+    assert response.status_code == 202
+    assert response.json()["status"] == "queued"
+    await asyncio.sleep(0.3)
+    job = (await queue_client.get(response.json()["links"]["job"])).json()
+    assert (job["status"], job["mode"], job["attempts"]) == ("queued", "queue", 0)
+    health = (await queue_client.get("/api/health")).json()
+    assert health["mode"] == "queue"
+
+
+async def test_a_full_queue_is_a_503_with_retry_after_and_a_sentence(
+    queue_client: httpx.AsyncClient,
+) -> None:
+    for i in range(2):
+        queued = await queue_client.post("/api/analyze", json={"content": WHATSAPP + str(i)})
+        assert queued.status_code == 202
+    refused = await queue_client.post("/api/analyze", json={"content": WHATSAPP + "late"})
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"]
+    assert refused.json()["code"] == "queue_full"
+    assert "PARLEY_QUEUE_MAX=2" in refused.json()["error"]
+    stats = (await queue_client.get("/api/stats")).json()
+    assert stats["queue"]["waiting"] == 2
+    assert stats["families"]["job"]["keys"] == 2  # the refused POST wrote nothing

@@ -18,6 +18,7 @@ from parley.errors import (
     JobConflictError,
     JobNotFoundError,
     ParleyError,
+    QueueFullError,
     StoreFullError,
     StoreUnavailableError,
 )
@@ -33,6 +34,7 @@ _STATUS: tuple[tuple[type[ParleyError], int, str], ...] = (
     (InputTooLargeError, 413, "too_large"),
     (JobNotFoundError, 404, "not_found"),
     (JobConflictError, 409, "conflict"),
+    (QueueFullError, 503, "queue_full"),
     (StoreUnavailableError, 503, "store_unavailable"),
     (StoreFullError, 507, "store_full"),
     (ConfigError, 503, "misconfigured"),

@@ -37,7 +37,7 @@ JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad input: says what and where"},
     404: {"model": ErrorBody, "description": "Unknown or expired (hasResult false)"},
-    503: {"model": ErrorBody, "description": "The store is unreachable"},
+    503: {"model": ErrorBody, "description": "The store is unreachable, or the queue is full"},
     507: {"model": ErrorBody, "description": "The store is full"},
 }
 

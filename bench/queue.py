@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import json
 import statistics
-import threading
 import time
 import urllib.request
 from collections import Counter
@@ -28,57 +27,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-import redis
 from tests.parley_server import ParleyServer, ParleyWorker
 from tests.redis_server import RedisServer, running_redis
 
 from bench._gen import messages, whatsapp_text
+from bench._monitor import Monitor
 
 BILLED = "billed"
-
-
-class Monitor:
-    """Counts the commands clients send (MONITOR), by the sending client's name
-    (CLIENT SETNAME: 'parley' for web processes, 'parley-worker' for workers)."""
-
-    def __init__(self, server: RedisServer) -> None:
-        self.tally: Counter[tuple[str, str]] = Counter()
-        self._server = server
-        self._names: dict[str, str] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        time.sleep(0.3)
-
-    def _name(self, address: str) -> str:
-        if address not in self._names:
-            with contextlib.closing(self._server.client()) as client:
-                for row in client.client_list():
-                    self._names[row["addr"]] = row.get("name") or "other"
-        return self._names.get(address, "other")
-
-    def _run(self) -> None:
-        # No socket timeout: a quiet minute is what the idle measurement waits through.
-        client = redis.Redis(port=self._server.port, socket_timeout=None)
-        with contextlib.closing(client), client.monitor() as monitor:  # type: ignore[no-untyped-call]
-            for command in monitor.listen():
-                if self._stop.is_set():
-                    return
-                if command.get("client_type") == "lua":  # inside a script: not billed
-                    continue
-                address = f"{command.get('client_address')}:{command.get('client_port')}"
-                name = command["command"].split(" ", 1)[0].upper()
-                if name in ("CLIENT", "INFO", "MONITOR"):  # the bench's own
-                    continue
-                self.tally[(self._name(address), name)] += 1
-
-    def take(self) -> Counter[tuple[str, str]]:
-        time.sleep(0.3)  # let MONITOR catch up
-        tally, self.tally = self.tally, Counter()
-        return tally
-
-    def close(self) -> None:
-        self._stop.set()
 
 
 def info(server: RedisServer) -> dict[str, Any]:

@@ -8,48 +8,19 @@ bills: a script is one EVALSHA, whatever it runs inside): the job's own lifecycl
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections import Counter
 from typing import Any
 
 import httpx
 from tests.redis_server import RedisServer, running_redis
 
 from bench._gen import messages, whatsapp_text
+from bench._monitor import Monitor
 from parley.api import create_app
 from parley.api.service import Service
 from parley.settings import ExecutionMode, Settings
 
 POLL_SECONDS = 0.4  # the page's polling interval
-
-
-class Monitor:
-    """Counts the commands clients send (MONITOR), by name; `mark()` starts a new tally."""
-
-    def __init__(self, server: RedisServer) -> None:
-        self.tally: Counter[str] = Counter()
-        self._client = server.client()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        time.sleep(0.2)
-
-    def _run(self) -> None:
-        with self._client.monitor() as monitor:  # type: ignore[no-untyped-call]
-            for command in monitor.listen():
-                if self._stop.is_set():
-                    return
-                if command.get("client_type") != "lua":  # inside a script: not billed
-                    self.tally[command["command"].split(" ", 1)[0].upper()] += 1
-
-    def take(self) -> Counter[str]:
-        time.sleep(0.2)  # let MONITOR catch up
-        tally, self.tally = self.tally, Counter()
-        return tally
-
-    def close(self) -> None:
-        self._stop.set()
 
 
 async def measure(server: RedisServer, monitor: Monitor, size: int) -> dict[str, Any]:
@@ -60,16 +31,16 @@ async def measure(server: RedisServer, monitor: Monitor, size: int) -> dict[str,
     content = whatsapp_text(messages(size, speakers=12, seed=size))
     async with httpx.AsyncClient(transport=transport, base_url="http://b", timeout=300) as http:
         service: Service = await app.state.get_service()
-        monitor.take()
+        monitor.commands()
         started = time.perf_counter()
         job = (await http.post("/api/analyze", json={"content": content})).json()
         await service.driver.join()
         seconds = time.perf_counter() - started
-        lifecycle = monitor.take()
+        lifecycle = monitor.commands()
         await http.get(job["links"]["progress"])
-        poll = sum(monitor.take().values())
+        poll = sum(monitor.commands().values())
         await http.get(job["links"]["result"])
-        result = sum(monitor.take().values())
+        result = sum(monitor.commands().values())
     await app.state.close_service()
     return {"size": size, "seconds": seconds, "lifecycle": lifecycle, "poll": poll,
             "result": result}  # fmt: skip

@@ -73,6 +73,9 @@ class Settings:
     max_attempts: int = 3
     # Worker processes of `parley serve` (as uvicorn and gunicorn read WEB_CONCURRENCY).
     web_concurrency: int = 1
+    # A serverless function (VERCEL or AWS_LAMBDA_FUNCTION_NAME is set): a request's
+    # process may be frozen after its response, and has no /dev/shm for process pools.
+    serverless: bool = False
     # Processes per worker that run analyses in background mode; 0 runs them in threads
     # of the worker (for hosts without /dev/shm, or one small core). None: min(2, cores).
     analysis_processes: int | None = None
@@ -188,6 +191,9 @@ def _redis_url(env: Mapping[str, str | None]) -> tuple[str | None, str | None]:
     return None, None
 
 
+# Set by Vercel, and by the AWS Lambda runtime under it.
+_SERVERLESS_MARKERS = ("VERCEL", "AWS_LAMBDA_FUNCTION_NAME")
+
 # Variable name -> (field, parser, what is allowed).
 _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
     "PARLEY_TTL_SECONDS": ("ttl_seconds", _positive_int, "a whole number of seconds > 0"),
@@ -239,6 +245,7 @@ def load_settings(
     env = _read_sources(environ, directory)
     values: dict[str, object] = {}
     values["redis_url"], values["redis_url_source"] = _redis_url(env)
+    values["serverless"] = any(env.get(name) for name in _SERVERLESS_MARKERS)
     for name, (field, parse, allowed) in _VARIABLES.items():
         if env.get(name) not in (None, ""):
             values[field] = _parse(env, name, parse, allowed)

@@ -27,23 +27,17 @@ __all__ = ["Service", "build_driver", "default_mode"]
 
 log = get_logger("parley.api")
 
-# Environment variables that say "this is a serverless function": Vercel, and the AWS
-# Lambda runtime under it. There a request's process may be frozen after its response,
-# so work must finish inside the request (inline), in a thread (no /dev/shm).
-_SERVERLESS_MARKERS = ("VERCEL", "AWS_LAMBDA_FUNCTION_NAME")
-
-
 # /api/stats scans every key family (one command per 500 keys, one GET per sampled key):
 # a dashboard refreshing it must not multiply that.
 STATS_CACHE_SECONDS = 10.0
 
 
 def default_mode(settings: Settings) -> ExecutionMode:
+    """PARLEY_MODE, else inline on a serverless host (work must finish inside the request
+    there, in a thread), else background."""
     if settings.execution_mode is not None:
         return settings.execution_mode
-    if any(os.environ.get(name) for name in _SERVERLESS_MARKERS):
-        return ExecutionMode.INLINE
-    return ExecutionMode.BACKGROUND
+    return ExecutionMode.INLINE if settings.serverless else ExecutionMode.BACKGROUND
 
 
 def instance_name() -> str:

@@ -273,7 +273,8 @@ async def test_a_lost_analysis_process_hands_a_queue_job_back(
     assert (back.status, back.attempts, back.error) == (JobStatus.QUEUED, 1, None)
     progress = await store.get_progress("conv")
     assert progress is not None
-    assert (progress.status, progress.stage) == (JobStatus.QUEUED, "requeued")
+    assert (progress.status, progress.stage) == (JobStatus.QUEUED, "queued")
+    assert "another worker" in progress.message
     again = await runner(store, processes, work.count_to).run(job_id, given(n=3))
     assert (again.status, again.attempts) == (JobStatus.COMPLETED, 2)
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from parley.errors import QueueFullError, StoreError
 from parley.jobs.input import JobInput
-from parley.jobs.models import Job, JobStatus, Progress
+from parley.jobs.models import REQUEUED, Job, JobStatus, Progress
 from parley.jobs.queue import JobQueue
 from parley.jobs.runner import JobRunner
 from parley.jobs.store import JobStore
@@ -267,7 +267,7 @@ class QueueDriver(_Base):
     def notice(self, progress: Progress) -> None:
         """A job whose worker went silent reads as requeued: wake an idle worker to claim
         it now, at most once per job per stale limit from this process."""
-        if progress.status is not JobStatus.QUEUED or progress.stage != "requeued":
+        if progress.status is not JobStatus.QUEUED or progress.stage != REQUEUED:
             return
         now = time.monotonic()
         if now - self._woken.get(progress.job_id, -1e9) < self.store.config.stale_seconds:

@@ -11,7 +11,11 @@ from typing import Any
 from parley.jobs.keys import new_job_id
 from parley.settings import ExecutionMode
 
-__all__ = ["ErrorCode", "Job", "JobError", "JobStatus", "Progress", "utcnow"]
+__all__ = ["REQUEUED", "ErrorCode", "Job", "JobError", "JobStatus", "Progress", "utcnow"]
+
+# The stage a reader sees for a queue job whose worker went silent (computed, never
+# stored): a web process that sees it wakes an idle worker to claim the job.
+REQUEUED = "requeued"
 
 
 def utcnow() -> datetime:
@@ -210,7 +214,7 @@ class Progress:
                 return dataclasses.replace(
                     self,
                     status=JobStatus.QUEUED,
-                    stage="requeued",
+                    stage=REQUEUED,
                     message="The worker running this analysis stopped; another worker "
                     "will take it over",
                 )

@@ -404,9 +404,11 @@ class JobStore:
             return current.replace(status=JobStatus.QUEUED, heartbeat_at=None)
 
         queued = await self._transition(job.job_id, change)
+        # "queued", not "requeued": it waits in a fresh stream entry (readers wake no
+        # worker for it, as they do for a job whose worker went silent).
         await self._write_own_progress(
             job.conversation_id,
-            Progress.of(queued, "requeued", 0.0, message, self._clock()),
+            Progress.of(queued, "queued", 0.0, message, self._clock()),
         )
         self._log("job_handed_back", queued, attempt=job.attempts)
         return queued

@@ -16,6 +16,7 @@ const ID_RE = /^[A-Za-z0-9\-_.:]{1,128}$/;
 
 const STAGES = {
   queued: "Waiting for a worker",
+  requeued: "Waiting for another worker",
   uploading: "Uploading",
   parsing: "Reading the file",
   parsed: "File read",

@@ -197,7 +197,12 @@ class Progress:
 
     @classmethod
     def queued(cls, job: Job) -> Progress:
-        return cls.of(job, "queued", 0.0, "Waiting to start", job.created_at)
+        message = (
+            "In the queue: the next free worker takes it"
+            if job.queued_for_workers
+            else "Waiting to start"
+        )
+        return cls.of(job, "queued", 0.0, message, job.created_at)
 
     @classmethod
     def starting(cls, job: Job) -> Progress:

@@ -57,6 +57,9 @@ function setProgress({ stage, percent, message }) {
   $("bar").setAttribute("aria-valuenow", String(value));
   $("bar").setAttribute("aria-valuetext", `${STAGES[stage] || stage || ""} ${value}%`);
   const label = STAGES[stage] || stage || "";
+  const waiting = stage === "queued" || stage === "requeued";
+  $("status-title").textContent = waiting ? "In the queue"
+    : state.lastInput?.resent ? "Analysing again" : "Analysing";
   // Screen readers hear each stage once, not every percent.
   if ($("stage").dataset.stage !== (stage || "")) $("stage-live").textContent = label;
   $("stage").textContent = label;
@@ -73,7 +76,6 @@ function statusNote(text) {
 function showStatus(conversationId, progress) {
   view("status");
   const resent = Boolean(state.lastInput?.resent);
-  $("status-title").textContent = resent ? "Analysing again" : "Analysing";
   const name = inputFor(conversationId)?.label;
   $("status-conv").textContent = [name, conversationId ? `conversation ${conversationId}` : null,
     resent ? "sent again: the worker running it stopped" : null]

@@ -119,13 +119,24 @@ async def small_kv(request: pytest.FixtureRequest) -> AsyncIterator[KV]:
 
 
 async def fill(kv: KV, *, then_free: int = 0) -> None:
-    """Write 64 KB fillers until the store refuses one, then delete `then_free` of them:
-    the store is full, or has about that many fillers' room left."""
-    for i in range(1000):
-        try:
-            await kv.set(f"filler:{i}", os.urandom(64 * 1024), CONTRACT_TTL)
-        except StoreFullError:
-            for j in range(i - then_free, i):
-                await kv.delete(f"filler:{j}")
-            return
-    raise AssertionError("the store never filled up")
+    """Write fillers until the store refuses even a tiny one, then delete `then_free` of the
+    64 KB ones: the store is full, or has about that many 64 KB of room left. (Redis refuses
+    every write once over maxmemory; the memory backend refuses what does not fit.)"""
+    big = 0
+    for size in (64 * 1024, 1024, 16):
+        for i in range(2000):
+            try:
+                await kv.set(f"filler:{size}:{i}", os.urandom(size), CONTRACT_TTL)
+            except StoreFullError:
+                break
+            big += size == 64 * 1024
+        else:
+            raise AssertionError("the store never filled up")
+    for j in range(big - then_free, big):
+        await kv.delete(f"filler:{64 * 1024}:{j}")
+
+
+async def empty(kv: KV) -> None:
+    """Delete every filler `fill` wrote."""
+    async for key in kv.scan("filler:*"):
+        await kv.delete(key)

@@ -38,13 +38,16 @@ from parley.errors import (
     ConfigError,
     JobConflictError,
     JobNotFoundError,
+    ParleyError,
+    StoredValueError,
     StoreError,
 )
 from parley.jobs import ErrorCode, JobStatus, JobStore, StoreConfig
 from parley.jobs.execution import Execution, ProcessExecution, ThreadExecution, Work
+from parley.jobs.models import utcnow
 from parley.jobs.queue import JobQueue, QueueEntry
 from parley.jobs.runner import JobRunner, StopPolicy
-from parley.kv import KV, describe_store, open_kv
+from parley.kv import KV, PendingEntry, describe_store, open_kv
 from parley.log import get_logger
 from parley.settings import Settings
 from parley.work import analyze_input
@@ -68,6 +71,7 @@ class Worker:
         processes: bool = True,
         work: Work = analyze_input,
         claim_interval: float | None = None,
+        claim_page: int | None = None,
     ) -> None:
         self.settings = settings
         self.work = work
@@ -78,12 +82,19 @@ class Worker:
         self.consumer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
         # A lost job is claimed within the stale limit plus this.
         self.claim_interval = claim_interval or settings.stale_seconds / 3
+        # Pending entries read per command while looking for lost work (long-running jobs
+        # of live workers come first, and are paged past).
+        self.claim_page = claim_page or 2 * concurrency + 8
         self._stopping = asyncio.Event()
         self._now = asyncio.Event()  # a second signal: hand back at once
         self._running: dict[str, asyncio.Task[None]] = {}  # by stream entry id
         self._changed = asyncio.Event()  # a running job ended
-        self._watching = False  # work of other workers is pending
+        self._watching = False  # pending work that is not running here: keep checking
         self._checked_at = -math.inf
+        # Entries of long jobs found alive, and until when (monotonic) their heartbeat
+        # cannot have gone stale: checks skip them instead of reading their job again.
+        self._alive: dict[str, float] = {}
+        self._touched_at = -math.inf  # the stream's TTL was last renewed then
         self.completed = 0  # jobs this worker finished (completed or failed)
 
     def stop(self) -> None:
@@ -164,17 +175,23 @@ class Worker:
     async def _step(self) -> bool:
         """Read (and start) new work, check for lost work when due; True when a burst
         worker has nothing left to do."""
+        if self._running and time.monotonic() - self._touched_at >= self.queue.ttl / 4:
+            # Running jobs keep their entries' stream alive, adds or not (a few a TTL).
+            self._touched_at = time.monotonic()
+            await self.queue.touch()
+        free = self.concurrency - len(self._running)
+        if free <= 0:  # no room for more: wait for a job to end (or the touch to be due)
+            changed = asyncio.ensure_future(self._changed.wait())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.queue.ttl / 4):
+                    await self._wait_for(changed)
+            changed.cancel()
+            self._changed.clear()
+            return False
         if time.monotonic() - self._checked_at >= self.claim_interval and (
             self._watching or self._running or self._checked_at == -math.inf
         ):
             await self._check()
-        free = self.concurrency - len(self._running)
-        if free <= 0:
-            changed = asyncio.ensure_future(self._changed.wait())
-            await self._wait_for(changed)
-            changed.cancel()
-            self._changed.clear()
-            return False
         busy = bool(self._running) or self._watching
         if self.burst:
             block = self.claim_interval if busy else None
@@ -190,7 +207,9 @@ class Worker:
             await self._check()
         if self.burst and not entries and not self._running:
             await self._check()
-            return not self._running
+            # Done when nothing waits and nothing is pending: work another worker still
+            # runs may yet be lost, and is this one's to claim then.
+            return not self._running and not self._watching
         return False
 
     async def _read(self, count: int, block: float | None) -> list[QueueEntry]:
@@ -217,33 +236,49 @@ class Worker:
                 await self._stopping.wait()
 
     async def _check(self) -> None:
-        """Claim the pending work of lost workers; note whether others' work is pending."""
-        self._checked_at = time.monotonic()
+        """Claim the pending work of lost workers; note whether pending work that is not
+        running here remains (then checks go on, every claim interval)."""
+        self._checked_at = now = time.monotonic()
         stale = self.settings.stale_seconds
-        info, idle = await self.queue.idle(stale, self.concurrency + len(self._running))
-        self._watching = info.pending > len(self._running)
-        for pending in idle:
-            if pending.id in self._running:
-                continue  # our own long job
-            job_id = pending.fields.get("job")
-            if job_id is None:  # a wake-up (or deleted) entry its reader never acknowledged
-                await self.queue.ack(pending.id)
-                continue
-            job = await self.store.get_job(job_id)
-            if job is None or job.status.finished:
-                await self.queue.ack(pending.id)  # its job ended or expired: nothing to do
-                continue
-            if job.status is JobStatus.RUNNING or len(self._running) >= self.concurrency:
-                continue  # alive (only long), or no room here: another worker may take it
-            for entry in await self.queue.claim(self.consumer, [pending.id], stale):
-                log.info(
-                    "job_claimed",
-                    jobId=job_id,
-                    consumer=self.consumer,
-                    lostConsumer=pending.consumer,
-                    idleSeconds=round(pending.idle, 1),
-                )
-                self._start(entry)
+        self._alive = {k: until for k, until in self._alive.items() if until > now}
+        page = self.claim_page
+        after: str | None = None
+        while True:
+            info, idle = await self.queue.idle(stale, page, after=after)
+            self._watching = info.pending > len(self._running)
+            for pending in idle:
+                if len(self._running) >= self.concurrency:
+                    return  # no room here: another worker may take the rest
+                await self._look_at(pending, stale)
+            if len(idle) < page:
+                return
+            after = idle[-1].id  # long jobs hold the first entries: look past them
+
+    async def _look_at(self, pending: PendingEntry, stale: float) -> None:
+        if pending.id in self._running or pending.id in self._alive:
+            return  # our own, or a long job found alive a moment ago
+        job_id = pending.fields.get("job")
+        if job_id is None:  # a wake-up its reader never acknowledged, or a deleted entry
+            await self.queue.ack(pending.id)
+            return
+        job = await self.store.get_job(job_id)
+        if job is None or job.status.finished:
+            await self.queue.ack(pending.id)  # its job ended or expired: nothing to do
+            return
+        if job.status is JobStatus.RUNNING:  # alive, only long: look again when it could
+            beat = job.heartbeat_at or job.started_at or job.created_at  # have gone stale
+            left = stale - (utcnow() - beat).total_seconds()
+            self._alive[pending.id] = time.monotonic() + max(left, 0.0)
+            return
+        for entry in await self.queue.claim(self.consumer, [pending.id], stale):
+            log.info(
+                "job_claimed",
+                jobId=job_id,
+                consumer=self.consumer,
+                lostConsumer=pending.consumer,
+                idleSeconds=round(pending.idle, 1),
+            )
+            self._start(entry)
 
     # -- one job ------------------------------------------------------------------------
 
@@ -268,16 +303,38 @@ class Worker:
                 await asyncio.shield(self._requeue(entry, job_id))
             raise
         except StoreError as exc:
-            # The entry stays pending: once the store is back and the job's heartbeat is
-            # stale, a worker claims it and runs it again.
+            # The entry stays pending: once it has idled past the stale limit (and the
+            # job's heartbeat, if it started, too), a check claims it and runs it again.
+            # This worker's own checks see to it: its pending entry is work to watch.
             log.warning("worker_job_store_error", jobId=job_id, error=str(exc))
-        except Exception:
+            self._watching = True
+        except Exception as exc:  # a bug in the worker's own code: fail it, visibly, once
             log.exception("worker_job_crashed", jobId=job_id)
+            with contextlib.suppress(ParleyError):
+                await self._fail_unstarted(
+                    job_id, ErrorCode.ANALYSIS_ERROR, f"the worker failed: {exc}"
+                )
+                await self.queue.ack(entry.entry_id)
 
     async def _run_job(self, entry: QueueEntry, job_id: str) -> None:
-        input = await self.store.load_input(job_id)
+        try:
+            input = await self.store.load_input(job_id)
+        except StoredValueError as exc:  # unreadable: it will not read better next time
+            await self._fail_unstarted(
+                job_id,
+                ErrorCode.INPUT_MISSING,
+                f"the stored upload could not be read ({exc}); send it again",
+            )
+            await self.queue.ack(entry.entry_id)
+            return
         if input is None:
-            await self._input_missing(entry, job_id)
+            await self._fail_unstarted(
+                job_id,
+                ErrorCode.INPUT_MISSING,
+                "the uploaded conversation expired or was erased before a worker could "
+                "read it; send it again",
+            )
+            await self.queue.ack(entry.entry_id)
             return
         try:
             done = await self.runner.run(
@@ -287,8 +344,10 @@ class Worker:
             job = await self.store.get_job(job_id)
             if job is None or job.status.finished:
                 await self.queue.ack(entry.entry_id)
-            # Otherwise it runs elsewhere, alive: our entry stays pending, looked at again
-            # once it idles past the stale limit.
+                return
+            # It runs elsewhere, alive: our entry stays pending, and is looked at again
+            # once it idles past the stale limit (by this worker too: work to watch).
+            self._watching = True
             return
         except JobNotFoundError:  # erased meanwhile
             await self.store.delete_input(job_id)
@@ -305,18 +364,14 @@ class Worker:
         await self.queue.enqueue(job_id)
         await self.queue.ack(entry.entry_id)
 
-    async def _input_missing(self, entry: QueueEntry, job_id: str) -> None:
+    async def _fail_unstarted(self, job_id: str, code: ErrorCode, message: str) -> None:
+        """Fail a job that could not be run here (its input is gone or unreadable, or the
+        worker itself broke), unless it has ended or another worker runs it."""
         job = await self.store.get_job(job_id)
         if job is not None and not job.status.finished:
             with contextlib.suppress(JobConflictError, JobNotFoundError):
-                started = await self.store.start(job_id)
-                await self.store.fail(
-                    started,
-                    ErrorCode.INPUT_MISSING,
-                    "the uploaded conversation expired or was erased before a worker could "
-                    "read it; send it again",
-                )
-        await self.queue.ack(entry.entry_id)
+                started = await self.store.start(job_id, self.consumer)
+                await self.store.fail(started, code, message)
 
     # -- stopping -----------------------------------------------------------------------
 

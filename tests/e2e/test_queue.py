@@ -286,3 +286,29 @@ async def test_a_web_process_and_two_workers_on_a_redis_cluster() -> None:
             with contextlib.closing(redis_client.Redis(port=node.port)) as r:
                 holders += 1 if r.dbsize() else 0
         assert holders >= 2
+
+
+@pytest.mark.slow
+async def test_sigterm_to_the_whole_process_group_still_lets_the_job_finish() -> None:
+    """systemd (KillMode=control-group) and `kill -TERM -PGID` signal the analysis
+    processes too: they leave the stopping to their worker, which lets the running job
+    finish within its grace period."""
+    content = big_chat()
+    with (
+        running_redis() as redis,
+        running_parley(redis.url, mode="queue") as (web,),
+        running_workers(redis.url, 1, "--grace", "60") as (worker,),
+    ):
+        async with httpx.AsyncClient(timeout=60, base_url=web.url) as client:
+            post = await client.post("/api/analyze", json={"content": content})
+            links = post.json()["links"]
+
+            async def running() -> bool:
+                return bool((await client.get(links["job"])).json()["status"] == "running")
+
+            await eventually(running, "the job to start")
+            os.killpg(worker.pid, signal.SIGTERM)
+            assert worker.wait(120) == 0
+            job = (await client.get(links["job"])).json()
+            assert (job["status"], job["attempts"], job["handbacks"]) == ("completed", 1, 0)
+        no_noise(worker)

@@ -8,8 +8,9 @@ import pytest
 
 from parley.errors import InputTooLargeError, InvalidIdError, JobConflictError
 from parley.jobs import ErrorCode, JobStatus, JobStore, Progress, StoreConfig
-from parley.kv import KV
+from parley.kv import KV, MemoryKV
 from parley.kv._codec import GZIP_MAGIC
+from parley.settings import ExecutionMode
 from tests.conftest import CONTRACT_TTL
 
 CONV = "chat-1"
@@ -328,3 +329,43 @@ async def test_invalid_conversation_ids_are_rejected_with_the_rule(
 async def test_invalid_job_ids_are_rejected(store: JobStore, bad: str) -> None:
     with pytest.raises(InvalidIdError):
         await store.get_job(bad)
+
+
+async def test_a_hand_back_retried_after_a_lost_reply_finds_its_own_write(
+    store: JobStore,
+) -> None:
+    job, _ = await store.create_or_get(CONV, mode=ExecutionMode.QUEUE)
+    running = await store.start(job.job_id)
+    first = await store.hand_back(running, "shutting down")
+    again = await store.hand_back(running, "shutting down")  # the retry of a lost reply
+    assert first == again
+    assert (again.status, again.attempts, again.handbacks) == (JobStatus.QUEUED, 1, 1)
+
+
+async def test_a_completed_job_says_so_even_when_its_last_progress_write_meets_a_full_store() -> (
+    None
+):
+    """The result and the job record fit, the completed progress (a little longer than the
+    running one) would not: it is written anyway, so progress never contradicts the job.
+    The memory backend's byte limit makes the boundary exact (Redis admits a write below
+    maxmemory, whatever its size, so there the same edge cannot be aimed at)."""
+
+    async def complete_in(kv: MemoryKV) -> None:
+        store = make_store(kv)
+        job, _ = await store.create_or_get(CONV)
+        await store.complete(await store.start(job.job_id), {"n": 1})
+
+    measure = MemoryKV()
+    await complete_in(measure)
+    needed = (await measure.info()).used_memory
+    kv = MemoryKV(max_bytes=needed - 4)  # everything but the last few bytes fits
+    try:
+        store = make_store(kv)
+        job, _ = await store.create_or_get(CONV)
+        done = await store.complete(await store.start(job.job_id), {"n": 1})
+        progress = await store.get_progress(CONV)
+        assert done.status is JobStatus.COMPLETED
+        assert progress is not None
+        assert (progress.status, progress.percent) == (JobStatus.COMPLETED, 100)
+    finally:
+        await kv.aclose()

@@ -6,6 +6,7 @@ refuses a submission and leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -21,7 +22,7 @@ from parley.kv import KV
 from parley.settings import ExecutionMode, Settings
 from parley.worker import Worker
 from tests import work_functions as work
-from tests.conftest import CONTRACT_TTL, fill
+from tests.conftest import CONTRACT_TTL, empty, fill
 from tests.work_functions import given
 
 STALE = 1.0
@@ -223,7 +224,7 @@ async def test_a_job_lost_too_often_fails_as_attempts_exhausted(
     store = store_of(kv)
     job = await die_holding(kv, "c1")
     for _ in range(2):  # lost twice more, each time handed back by a worker that died
-        await store.hand_back(job, "lost")
+        await store.hand_back(job, "lost", lost=True)
         job = await store.start(job.job_id)
     assert job.attempts == 3
     await asyncio.sleep(STALE * 1.2)
@@ -311,3 +312,99 @@ async def test_a_submission_the_store_cannot_hold_leaves_no_job_behind(small_kv:
     left = {key async for key in small_kv.scan("*")} - before
     assert {key for key in left if not key.startswith("queue:")} == set()
     assert await store_of(small_kv).find_job("c1") is None
+
+
+async def test_a_job_whose_start_the_full_store_refused_runs_once_there_is_room(
+    small_kv: KV,
+) -> None:
+    """The worker's first go fails on the store (full): its entry stays pending, and the
+    worker keeps watching it, so the job runs once memory is free again — it is not left
+    queued with every worker blocked on an empty read."""
+    store = store_of(small_kv)
+    job = await submit(small_kv, "c1")
+    await fill(small_kv)
+    running = Running(small_kv, work.count_to)
+    try:
+        await asyncio.sleep(STALE)  # its first go has failed by now
+        first = await store.get_job(job.job_id)
+        assert first is not None
+        assert first.status is JobStatus.QUEUED
+        await empty(small_kv)  # room again
+        await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the job to run")
+    finally:
+        await running.stop()
+
+
+async def test_a_lost_job_behind_long_running_ones_is_claimed(
+    kv: KV, workers: Callable[..., Running]
+) -> None:
+    """Long jobs of a live worker hold the first pending entries (their entries idle past
+    the stale limit): a check pages past them to the lost job behind."""
+    store = store_of(kv)
+    busy = workers(work.ticking, concurrency=2)
+    long_jobs = [await submit(kv, f"long-{i}", given(seconds=STALE * 8)) for i in range(2)]
+    for job in long_jobs:
+        await until(functools.partial(_is, store, job.job_id, JobStatus.RUNNING), "long jobs")
+    lost = await die_holding(kv, "lost")
+    await asyncio.sleep(STALE * 1.5)  # the long jobs' entries and the lost one are idle
+    workers(work.count_to, claim_page=1)
+    await until(lambda: _is(store, lost.job_id, JobStatus.COMPLETED), "the lost job")
+    assert [await job_status(store, job.job_id) for job in long_jobs] == [JobStatus.RUNNING] * 2
+    assert busy.worker.completed == 0
+
+
+async def test_a_queue_job_that_never_reached_the_stream_is_replaced(kv: KV) -> None:
+    """Its POST died between writing the job and adding it to the stream: after the stale
+    limit, a new POST replaces it instead of getting the job nobody will run."""
+    store = store_of(kv)
+    orphan, _ = await store.create_or_get("c1", mode=ExecutionMode.QUEUE)
+    assert (await submit(kv, "c1")).job_id == orphan.job_id  # within the stale limit
+    await asyncio.sleep(STALE * 1.2)
+    fresh = await submit(kv, "c1")
+    assert fresh.job_id != orphan.job_id
+    progress = await store.get_progress("c1")
+    assert progress is not None
+    assert (progress.job_id, progress.status) == (fresh.job_id, JobStatus.QUEUED)
+
+
+async def test_clean_hand_backs_do_not_count_as_lost_attempts(
+    kv: KV, workers: Callable[..., Running]
+) -> None:
+    """Rolling deploys: a job handed back by four stopping workers still runs on the
+    fifth (PARLEY_MAX_ATTEMPTS counts losses, not clean hand-backs)."""
+    store = store_of(kv)
+    job = await submit(kv, "c1", given(seconds=30))
+    for _ in range(4):
+        leaving = workers(work.ticking, grace=0)
+        await until(lambda: _is(store, job.job_id, JobStatus.RUNNING), "the job to start")
+        await leaving.stop()
+    back = await store.get_job(job.job_id)
+    assert back is not None
+    assert (back.attempts, back.handbacks, back.losses) == (4, 4, 0)
+    workers(work.echo_size)
+    await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the fifth worker")
+
+
+async def test_a_long_run_keeps_its_input_and_its_stream_alive(
+    kv: KV, workers: Callable[..., Running]
+) -> None:
+    """A run longer than the TTL (4 s here) keeps what another worker would need to run
+    the job again, should this one be lost: its input, and the stream with its entry."""
+    settings = SETTINGS.with_overrides(ttl_seconds=4)
+    store = JobStore(kv, StoreConfig.from_settings(settings))
+    queue = JobQueue(kv, store.keys, 4)
+    driver = QueueDriver(store, queue, queue_max=10)
+    job = (await driver.submit(Submission("c1", given(seconds=7)))).job
+    runner = Worker(settings, work=work.ticking, processes=False)
+    task = asyncio.create_task(runner.run(kv))
+    try:
+        await until(lambda: _is(store, job.job_id, JobStatus.RUNNING), "the job to start")
+        await asyncio.sleep(5.5)  # past the TTL of everything the POST wrote
+        assert await store.load_input(job.job_id) is not None
+        assert await kv.ttl(queue.key) is not None
+        info = await queue.info()
+        assert info.pending == 1
+        await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the job to end")
+    finally:
+        runner.stop()
+        await asyncio.wait_for(task, 30)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from parley.errors import JobConflictError, JobNotFoundError
+from parley.errors import JobConflictError, JobNotFoundError, WorkerLostError
 from parley.jobs import ErrorCode, Job, JobInput, JobStatus, JobStore, StoreConfig
 from parley.jobs.execution import ProcessExecution, ThreadExecution, Work
 from parley.jobs.runner import JobRunner, StopPolicy
@@ -320,7 +320,7 @@ async def test_a_job_past_its_attempts_fails_as_attempts_exhausted_without_runni
 ) -> None:
     job_id = await new_job(store, mode=ExecutionMode.QUEUE)
     for _ in range(2):  # two workers took it and were lost
-        await store.hand_back(await store.start(job_id), "lost")
+        await store.hand_back(await store.start(job_id), "lost", lost=True)
     ran: list[float] = []
     done = await runner(store, threads, work.count_to, max_attempts=2).run(
         job_id, given(n=5), on_progress=lambda s, p, m: ran.append(p)
@@ -373,3 +373,13 @@ async def test_a_store_full_at_the_result_ends_the_job_as_store_full(small_kv: K
     assert progress.error is not None
     assert progress.error.code is ErrorCode.STORE_FULL
     assert await store.get_result(job_id) is None
+
+
+async def test_stopping_the_pool_while_a_process_starts_leaves_no_process() -> None:
+    execution = ProcessExecution(max_workers=2)
+    starting = asyncio.create_task(execution.start())
+    await asyncio.sleep(0.05)  # the processes are spawned, not ready yet
+    execution.shutdown()
+    with pytest.raises(WorkerLostError):
+        await asyncio.wait_for(starting, 30)
+    assert execution.pids() == []

@@ -18,7 +18,7 @@ G = "workers"
 
 
 async def test_an_added_entry_creates_the_stream_with_its_ttl(kv: KV) -> None:
-    entry_id = await kv.stream_add(Q, G, {"job": "a"}, TTL)
+    entry_id = await kv.stream_add(Q, G, {"job": "a"}, TTL, max_age=TTL)
     assert entry_id.split("-")[0].isdigit()
     ttl = await kv.ttl(Q)
     assert ttl is not None
@@ -28,13 +28,13 @@ async def test_an_added_entry_creates_the_stream_with_its_ttl(kv: KV) -> None:
 
 
 async def test_each_add_resets_the_streams_ttl(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "a"}, 5)
-    await kv.stream_add(Q, G, {"job": "b"}, TTL)
+    await kv.stream_add(Q, G, {"job": "a"}, 5, max_age=5)
+    await kv.stream_add(Q, G, {"job": "b"}, TTL, max_age=TTL)
     assert (await kv.ttl(Q) or 0) > 5
 
 
 async def test_entries_are_read_once_in_order_and_then_pending(kv: KV) -> None:
-    ids = [await kv.stream_add(Q, G, {"job": str(i)}, TTL) for i in range(3)]
+    ids = [await kv.stream_add(Q, G, {"job": str(i)}, TTL, max_age=TTL) for i in range(3)]
     first = await kv.stream_read(Q, G, "w1", 2, block=None, ttl=TTL)
     assert [(e.id, e.fields) for e in first] == [(ids[0], {"job": "0"}), (ids[1], {"job": "1"})]
     rest = await kv.stream_read(Q, G, "w2", 10, block=None, ttl=TTL)
@@ -47,7 +47,7 @@ async def test_entries_are_read_once_in_order_and_then_pending(kv: KV) -> None:
 
 async def test_concurrent_readers_share_the_entries_without_overlap(kv: KV) -> None:
     for i in range(40):
-        await kv.stream_add(Q, G, {"job": str(i)}, TTL)
+        await kv.stream_add(Q, G, {"job": str(i)}, TTL, max_age=TTL)
     reads = await asyncio.gather(
         *(kv.stream_read(Q, G, f"w{i}", 3, block=None, ttl=TTL) for i in range(20))
     )
@@ -56,7 +56,7 @@ async def test_concurrent_readers_share_the_entries_without_overlap(kv: KV) -> N
 
 
 async def test_acknowledged_entries_are_gone(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "a"}, TTL)
+    await kv.stream_add(Q, G, {"job": "a"}, TTL, max_age=TTL)
     (entry,) = await kv.stream_read(Q, G, "w1", 1, block=None, ttl=TTL)
     assert await kv.stream_ack(Q, G, [entry.id]) == 1
     assert await kv.stream_ack(Q, G, [entry.id]) == 0
@@ -68,7 +68,7 @@ async def test_a_read_waits_for_an_entry_to_arrive(kv: KV) -> None:
     read = asyncio.create_task(kv.stream_read(Q, G, "w1", 1, block=30, ttl=TTL))
     await asyncio.sleep(0.2)  # the read is waiting (it creates the stream and group)
     assert not read.done()
-    await kv.stream_add(Q, G, {"job": "late"}, TTL)
+    await kv.stream_add(Q, G, {"job": "late"}, TTL, max_age=TTL)
     (entry,) = await asyncio.wait_for(read, 30)
     assert entry.fields == {"job": "late"}
 
@@ -76,7 +76,7 @@ async def test_a_read_waits_for_an_entry_to_arrive(kv: KV) -> None:
 async def test_a_read_waiting_forever_returns_when_an_entry_comes(kv: KV) -> None:
     read = asyncio.create_task(kv.stream_read(Q, G, "w1", 1, block=math.inf, ttl=TTL))
     await asyncio.sleep(0.2)
-    await kv.stream_add(Q, G, {"job": "x"}, TTL)
+    await kv.stream_add(Q, G, {"job": "x"}, TTL, max_age=TTL)
     assert [e.fields["job"] for e in await asyncio.wait_for(read, 30)] == ["x"]
 
 
@@ -94,17 +94,17 @@ async def test_a_read_of_a_missing_stream_creates_it_with_a_ttl(kv: KV) -> None:
 @pytest.mark.slow
 async def test_a_read_waiting_on_a_stream_that_expires_returns_nothing(kv: KV) -> None:
     """An idle worker's read returns when the stream expires (one command an hour)."""
-    await kv.stream_add(Q, G, {"wake": "1"}, 1.0)
+    await kv.stream_add(Q, G, {"wake": "1"}, 1.0, max_age=1.0)
     await kv.stream_read(Q, G, "w1", 1, block=None, ttl=1.0)  # takes the entry
     found = await asyncio.wait_for(kv.stream_read(Q, G, "w1", 1, block=math.inf, ttl=1.0), 30)
     assert found == []
 
 
 async def test_pending_lists_idle_entries_with_their_fields(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "old"}, TTL)
+    await kv.stream_add(Q, G, {"job": "old"}, TTL, max_age=TTL)
     await kv.stream_read(Q, G, "w1", 1, block=None, ttl=TTL)
     await asyncio.sleep(0.3)
-    await kv.stream_add(Q, G, {"job": "new"}, TTL)
+    await kv.stream_add(Q, G, {"job": "new"}, TTL, max_age=TTL)
     await kv.stream_read(Q, G, "w2", 1, block=None, ttl=TTL)
     info, idle = await kv.stream_pending(Q, G, 0.25, 10)
     assert info.pending == 2
@@ -115,7 +115,7 @@ async def test_pending_lists_idle_entries_with_their_fields(kv: KV) -> None:
 
 
 async def test_an_idle_entry_is_claimed_by_one_claimer_only(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "a"}, TTL)
+    await kv.stream_add(Q, G, {"job": "a"}, TTL, max_age=TTL)
     (entry,) = await kv.stream_read(Q, G, "dead", 1, block=None, ttl=TTL)
     assert await kv.stream_claim(Q, G, "w1", [entry.id], min_idle=5) == []  # not idle yet
     await asyncio.sleep(0.3)
@@ -131,7 +131,7 @@ async def test_an_idle_entry_is_claimed_by_one_claimer_only(kv: KV) -> None:
 
 
 async def test_a_claim_of_a_deleted_entry_returns_nothing(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "a"}, TTL)
+    await kv.stream_add(Q, G, {"job": "a"}, TTL, max_age=TTL)
     (entry,) = await kv.stream_read(Q, G, "w1", 1, block=None, ttl=TTL)
     await kv.stream_ack(Q, G, [entry.id])
     assert await kv.stream_claim(Q, G, "w2", [entry.id], min_idle=0) == []
@@ -146,7 +146,7 @@ async def test_operations_on_a_missing_stream_answer_empty(kv: KV) -> None:
 
 
 async def test_a_removed_consumer_is_forgotten(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "a"}, TTL)
+    await kv.stream_add(Q, G, {"job": "a"}, TTL, max_age=TTL)
     (entry,) = await kv.stream_read(Q, G, "w1", 1, block=None, ttl=TTL)
     await kv.stream_ack(Q, G, [entry.id])
     info, _ = await kv.stream_pending(Q, G, 0, 0)
@@ -158,9 +158,9 @@ async def test_a_removed_consumer_is_forgotten(kv: KV) -> None:
 
 @pytest.mark.slow
 async def test_entries_older_than_the_ttl_are_trimmed_by_the_next_add(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "old"}, 1.0)
+    await kv.stream_add(Q, G, {"job": "old"}, 1.0, max_age=1.0)
     await asyncio.sleep(1.2)
-    await kv.stream_add(Q, G, {"job": "new"}, TTL)
+    await kv.stream_add(Q, G, {"job": "new"}, TTL, max_age=TTL)
     # MINID ~ trims whole blocks of entries; one old entry in a fresh stream is one block.
     info, _ = await kv.stream_pending(Q, G, 0, 0)
     assert info.length <= 2
@@ -169,7 +169,18 @@ async def test_entries_older_than_the_ttl_are_trimmed_by_the_next_add(kv: KV) ->
 
 
 async def test_a_stream_key_is_deleted_like_any_key(kv: KV) -> None:
-    await kv.stream_add(Q, G, {"job": "a"}, TTL)
+    await kv.stream_add(Q, G, {"job": "a"}, TTL, max_age=TTL)
     assert Q in [key async for key in kv.scan("queue:*")]
     assert await kv.delete(Q) is True
     assert await kv.ttl(Q) is None
+
+
+async def test_pending_entries_can_be_paged_through(kv: KV) -> None:
+    for i in range(5):
+        await kv.stream_add(Q, G, {"job": str(i)}, TTL, max_age=TTL)
+    await kv.stream_read(Q, G, "w1", 5, block=None, ttl=TTL)
+    _, first = await kv.stream_pending(Q, G, 0, 2)
+    _, second = await kv.stream_pending(Q, G, 0, 2, after=first[-1].id)
+    _, rest = await kv.stream_pending(Q, G, 0, 10, after=second[-1].id)
+    jobs = [p.fields["job"] for p in first + second + rest]
+    assert jobs == ["0", "1", "2", "3", "4"]

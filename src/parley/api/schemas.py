@@ -89,6 +89,9 @@ class JobBody(BaseModel):
     finishedAt: str | None = None
     heartbeatAt: str | None = None
     attempts: int = Field(description="Times a worker started it (queue mode retries lost work)")
+    handbacks: int = Field(
+        0, description="Of those, starts its worker handed back cleanly, shutting down"
+    )
     mode: ExecutionMode = Field(description="The driver that runs the job")
     owner: str | None = Field(None, description="The process that runs or ran it (host:pid)")
     error: JobErrorBody | None = None

@@ -79,7 +79,11 @@ def _portable(exc: BaseException) -> BaseException:
 
 def child_main(conn: Connection, preload: tuple[str, ...], parent: int) -> None:
     """An analysis process: runs one (work, input) at a time, sent over `conn`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group
+    # Ctrl-C, and a supervisor's SIGTERM to the whole process group (systemd's default),
+    # reach this process too: its parent decides when it stops (after a grace period,
+    # with SIGKILL), so that a running analysis can finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent)
     for module in preload:  # pay the imports when the process starts, not in a job
         importlib.import_module(module)

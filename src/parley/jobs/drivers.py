@@ -246,6 +246,7 @@ class QueueDriver(_Base):
         except StoreError:
             await self.store.discard(job)  # no job without its input, no input without a job
             raise
+        await self.store.announce(job)  # it is in the stream: readers see it queued
         log.info("job_enqueued", jobId=job.job_id, conversationId=job.conversation_id,
                  inputBytes=len(encoded))  # fmt: skip
         if submission.wait:

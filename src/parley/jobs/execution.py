@@ -77,8 +77,10 @@ class Execution(Protocol):
         """Stop everything, running work included (its jobs are the runner's to record)."""
 
 
-# How long stopping the pool waits for its processes before it kills them.
+# How long stopping the pool waits for idle processes to exit before it kills them.
 _SHUTDOWN_SECONDS = 2.0
+# How long a killed process may take to be reaped (the kernel does it at once).
+_REAP_SECONDS = 1.0
 # Bodies above this go through the pipe from a thread, not the event loop's.
 _OFFLOAD_BYTES = 256 * 1024
 
@@ -119,8 +121,10 @@ class _Slot:
         self.conn = conn
 
     def kill(self) -> None:
+        """Kill the process (it ignores SIGTERM) and reap it, so no zombie is left."""
         with contextlib.suppress(OSError, ValueError, AttributeError):
             self.process.kill()
+            self.process.join(_REAP_SECONDS)
         self.conn.close()
 
 
@@ -134,6 +138,7 @@ class ProcessExecution:
         self._preload = preload
         self._idle: list[_Slot] = []
         self._busy: set[_Slot] = set()
+        self._starting: set[_Slot] = set()  # spawned, not yet ready
         self._free: asyncio.Semaphore | None = None
         # One thread per process waits on its pipe, plus one for sending large inputs.
         self._io = concurrent.futures.ThreadPoolExecutor(self.size + 1, "parley-pipe")
@@ -147,6 +152,8 @@ class ProcessExecution:
             raise WorkerLostError(
                 "the analysis process stopped unexpectedly (out of memory, or killed)"
             ) from None
+        except RuntimeError:  # the pool was shut down meanwhile: its threads are gone
+            raise WorkerLostError("the analysis processes have been stopped") from None
         return message
 
     async def _spawn(self) -> _Slot:
@@ -162,11 +169,17 @@ class ProcessExecution:
         process.start()
         child_end.close()
         slot = _Slot(process, parent_end)
+        self._starting.add(slot)
         try:
             ready = await self._recv(slot)
         except BaseException:
             slot.kill()
             raise
+        finally:
+            self._starting.discard(slot)
+        if self._closed:
+            slot.kill()
+            raise WorkerLostError("the analysis processes have been stopped")
         if ready[0] != "ready":
             slot.kill()
             raise WorkerLostError(f"the analysis process sent {ready[0]!r} before it was ready")
@@ -176,7 +189,15 @@ class ProcessExecution:
         if self._free is not None:
             return
         self._free = asyncio.Semaphore(self.size)
-        slots = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+        started = await asyncio.gather(
+            *(self._spawn() for _ in range(self.size)), return_exceptions=True
+        )
+        slots = [slot for slot in started if isinstance(slot, _Slot)]
+        failed = [error for error in started if isinstance(error, BaseException)]
+        if failed:
+            for slot in slots:
+                slot.kill()
+            raise failed[0]
         self._idle.extend(slots)
 
     async def _acquire(self) -> _Slot:
@@ -241,25 +262,25 @@ class ProcessExecution:
             self._release(slot, alive=alive)
 
     def shutdown(self) -> None:
-        """Stop every analysis process, idle or busy (asked first, then killed)."""
+        """Stop every analysis process: idle ones are asked to exit, busy ones (whose
+        jobs the runner has already recorded) and ones still starting are killed."""
         self._closed = True
-        slots = [*self._idle, *self._busy]
         for slot in self._idle:
             with contextlib.suppress(OSError, ValueError):
                 slot.conn.send(None)
-        for slot in self._busy:
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                slot.process.terminate()
-        deadline = time.monotonic() + _SHUTDOWN_SECONDS
-        for slot in slots:
-            slot.process.join(max(0.0, deadline - time.monotonic()))
+        for slot in [*self._busy, *self._starting]:
             slot.kill()
+        deadline = time.monotonic() + _SHUTDOWN_SECONDS
+        for slot in self._idle:
             with contextlib.suppress(ValueError, AttributeError):
-                slot.process.join(1)
+                slot.process.join(max(0.0, deadline - time.monotonic()))
+            slot.kill()
         self._idle.clear()
         self._busy.clear()
+        self._starting.clear()
         self._io.shutdown(wait=False, cancel_futures=True)
 
     def pids(self) -> list[int]:
         """The analysis processes' ids (for tests and `parley worker`'s log)."""
-        return [pid for slot in [*self._idle, *self._busy] if (pid := slot.process.pid) is not None]
+        slots = [*self._idle, *self._busy, *self._starting]
+        return [pid for slot in slots if (pid := slot.process.pid) is not None]

@@ -100,8 +100,9 @@ class KeyLayout:
         result: `ttl` + RESULT_TTL_MARGIN (written before its job says it exists).
         input: `ttl` from the POST: a job waits at most that long in the queue, since its
             job record expires then too; deleted as soon as the job ends.
-        queue: `ttl` from the last add, refreshed by the script that adds: a stream nobody
-            added to for that long holds only entries whose jobs have expired.
+        queue: `ttl` from the last add, refreshed by the script that adds (and by workers
+            while they run jobs): a stream nobody added to or worked on for that long
+            holds only entries whose jobs have expired. Entries are trimmed at 4 x `ttl`.
         """
         return ttl + RESULT_TTL_MARGIN if family == "result" else ttl
 

@@ -102,6 +102,8 @@ class Job:
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
     attempts: int = 0  # how many times a worker started it; also the owner's fencing token
+    # Of those, how many ended in a clean hand-back (a worker shutting down): not losses.
+    handbacks: int = 0
     owner: str | None = None  # who runs (or last ran) it: host:pid of the process
     error: JobError | None = None
     result_bytes: int | None = None
@@ -112,6 +114,11 @@ class Job:
 
     def replace(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def losses(self) -> int:
+        """Starts that did not end cleanly: the worker or its analysis process was lost."""
+        return self.attempts - self.handbacks
 
     @property
     def queued_for_workers(self) -> bool:
@@ -148,6 +155,7 @@ class Job:
             "finishedAt": _iso(self.finished_at),
             "heartbeatAt": _iso(self.heartbeat_at),
             "attempts": self.attempts,
+            "handbacks": self.handbacks,
             "owner": self.owner,
             "error": self.error.to_json() if self.error else None,
             "resultBytes": self.result_bytes,
@@ -168,6 +176,7 @@ class Job:
             finished_at=_dt(data.get("finishedAt")),
             heartbeat_at=_dt(data.get("heartbeatAt")),
             attempts=int(data.get("attempts", 0)),
+            handbacks=int(data.get("handbacks", 0)),
             owner=data.get("owner"),
             error=JobError.from_json(error) if error else None,
             result_bytes=data.get("resultBytes"),

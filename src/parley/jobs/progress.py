@@ -68,6 +68,8 @@ class ProgressReporter:
         self._index_at = now
         self._pending: tuple[str, float, str] | None = None
         self.fenced = False  # set once this owner must stop writing
+        self.lost = asyncio.Event()  # set with it: the work stops too
+        self.why: Exception | None = None  # what fenced it (taken over, or erased)
         self.finished = False  # set once the outcome is written (or given up)
         # A heartbeat rewrites the latest progress; it must not interleave with a report
         # or a final write, or it could put an older stage back over a newer one.

@@ -32,19 +32,30 @@ class QueueEntry:
         return cls(entry.id, entry.fields.get("job"))
 
 
+# Entries are deleted when acknowledged; trimming by age only sweeps what a worker never
+# acknowledged. A job's record lives a TTL past its last heartbeat, so an entry may belong
+# to a job that waited and then ran for a long time: trimming keeps four TTLs.
+_MAX_AGE_TTLS = 4
+
+
 class JobQueue:
     def __init__(self, kv: KV, keys: KeyLayout, ttl: float) -> None:
         self.kv = kv
         self.key = keys.queue()
         self.ttl = keys.ttl("queue", ttl)
 
+    async def _add(self, fields: dict[str, str]) -> str:
+        return await self.kv.stream_add(
+            self.key, QUEUE_GROUP, fields, self.ttl, max_age=_MAX_AGE_TTLS * self.ttl
+        )
+
     async def enqueue(self, job_id: str) -> str:
         """Add a job for the workers; returns its entry id."""
-        return await self.kv.stream_add(self.key, QUEUE_GROUP, {"job": job_id}, self.ttl)
+        return await self._add({"job": job_id})
 
     async def wake(self) -> str:
         """Add a wake-up entry: the idle worker that reads it checks for lost work."""
-        return await self.kv.stream_add(self.key, QUEUE_GROUP, {"wake": "1"}, self.ttl)
+        return await self._add({"wake": "1"})
 
     async def info(self) -> StreamInfo:
         """Entries waiting and pending, and the workers the group knows. One command."""
@@ -62,10 +73,18 @@ class JobQueue:
         """The entries are done: acknowledged and deleted."""
         return await self.kv.stream_ack(self.key, QUEUE_GROUP, list(entry_ids))
 
-    async def idle(self, min_idle: float, count: int) -> tuple[StreamInfo, list[PendingEntry]]:
-        """The counts, and pending entries nobody touched for `min_idle` seconds: work of a
-        worker that may be lost (or that runs long: the job's heartbeat tells which)."""
-        return await self.kv.stream_pending(self.key, QUEUE_GROUP, min_idle, count)
+    async def idle(
+        self, min_idle: float, count: int, *, after: str | None = None
+    ) -> tuple[StreamInfo, list[PendingEntry]]:
+        """The counts, and pending entries nobody touched for `min_idle` seconds (from just
+        after the entry id `after`): work of a worker that may be lost, or that runs long
+        (its job's heartbeat tells which)."""
+        return await self.kv.stream_pending(self.key, QUEUE_GROUP, min_idle, count, after=after)
+
+    async def touch(self) -> bool:
+        """Renew the stream's TTL: a worker does while it runs jobs, so their entries live
+        as long as they do, even when nothing has been added for an hour."""
+        return await self.kv.expire(self.key, self.ttl)
 
     async def claim(self, consumer: str, entry_ids: list[str], min_idle: float) -> list[QueueEntry]:
         """Take pending entries over; of two claimers of one entry, only the first wins."""

@@ -124,12 +124,12 @@ class JobRunner:
         Raises JobConflictError when another owner took the job over, and
         JobNotFoundError when its conversation was erased: this owner stops writing."""
         job = await self.store.start(job_id, self.owner)
-        if self.max_attempts is not None and job.attempts > self.max_attempts:
+        if self.max_attempts is not None and job.losses > self.max_attempts:
             return await self.store.fail(
                 job,
                 ErrorCode.ATTEMPTS_EXHAUSTED,
-                f"the analysis was started {job.attempts - 1} times and its worker was lost "
-                "each time (out of memory, or killed); it is not tried again",
+                f"the worker running this analysis was lost {job.losses - 1} times (out of "
+                "memory, or killed); it is not tried again",
             )
         reporter = ProgressReporter(
             self.store, job, self.progress_interval, heartbeat_seconds=self.heartbeat_seconds
@@ -138,17 +138,20 @@ class JobRunner:
         writer = asyncio.create_task(self._write_progress(reporter, relay.reports))
         beater = asyncio.create_task(self._heartbeat(reporter))
         try:
-            outcome = await self._work(job, input, relay)
+            outcome = await self._work(job, input, relay, reporter)
             # Every report of the work is written before the last word; shielded, so a
             # shutdown does not cut these writes short.
             relay.reports.put_nowait(None)
             await asyncio.shield(writer)
+            if outcome is _FENCED:  # its analysis was stopped: say why, as it was said
+                assert reporter.why is not None
+                raise reporter.why
             if outcome is _STOPPED:
                 await asyncio.shield(self._stopped(reporter))
                 raise asyncio.CancelledError
             lost = isinstance(outcome, _Failed) and outcome.code is ErrorCode.WORKER_LOST
             if lost and self.on_stop is StopPolicy.HAND_BACK:
-                return await self._retrying(reporter, self._hand_back)
+                return await self._retrying(reporter, lambda job: self._hand_back(job, lost=True))
             return await self._finish(reporter, outcome, release)
         finally:
             reporter.finished = True
@@ -156,11 +159,34 @@ class JobRunner:
             beater.cancel()
             await asyncio.gather(writer, beater, return_exceptions=True)
 
-    async def _work(self, job: Job, input: JobInput, relay: _Relay) -> Any:
+    async def _work(
+        self, job: Job, input: JobInput, relay: _Relay, reporter: ProgressReporter
+    ) -> Any:
+        """The work's outcome; _FENCED when this owner lost the job meanwhile (its analysis
+        is stopped then: another owner computes the same job), _STOPPED on shutdown."""
+        work = asyncio.ensure_future(self.execution.run(job.job_id, self.work, input, relay))
+        fenced = asyncio.ensure_future(reporter.lost.wait())
         try:
-            return _Done(await self.execution.run(job.job_id, self.work, input, relay))
+            await asyncio.wait({work, fenced}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
             return _STOPPED  # the worker is shutting down
+        finally:
+            fenced.cancel()
+        if not work.done():
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            return _FENCED
+        return self._outcome(job, work)
+
+    @staticmethod
+    def _outcome(job: Job, work: asyncio.Future[Any]) -> Any:
+        """What the finished work came to: its result, or a failure with its code."""
+        try:
+            return _Done(work.result())
+        except asyncio.CancelledError:
+            return _STOPPED
         except (InputError, InputTooLargeError) as exc:
             return _Failed(ErrorCode.INPUT_ERROR, exc)
         except WorkerLostError as exc:
@@ -175,9 +201,11 @@ class JobRunner:
             )
             return _Failed(ErrorCode.ANALYSIS_ERROR, exc)
 
-    async def _hand_back(self, job: Job) -> Job:
+    async def _hand_back(self, job: Job, *, lost: bool = False) -> Job:
         return await self.store.hand_back(
-            job, "The worker running this analysis stopped; another worker will take it over"
+            job,
+            "The worker running this analysis stopped; another worker will take it over",
+            lost=lost,
         )
 
     async def _stopped(self, reporter: ProgressReporter) -> None:
@@ -249,6 +277,8 @@ class JobRunner:
         if not reporter.fenced and not reporter.finished:
             log.warning("job_lost_ownership", jobId=reporter.job.job_id, reason=str(exc))
         reporter.fenced = True
+        reporter.why = reporter.why or exc
+        reporter.lost.set()
 
     async def _write_progress(
         self,
@@ -299,3 +329,4 @@ class _Failed:
 
 
 _STOPPED = object()
+_FENCED = object()

@@ -133,10 +133,33 @@ class JobStore:
 
     # -- creating -----------------------------------------------------------------------
 
-    def _replaceable(self, current: Job | None, *, force: bool) -> bool:
+    async def _replaceable(self, current: Job | None, *, force: bool) -> bool:
         if current is None or current.status is JobStatus.FAILED:
             return True  # missing, failed, or its worker was lost: run it again
+        if current.status is JobStatus.QUEUED and current.queued_for_workers:
+            return await self._never_enqueued(current)
         return force and current.status is JobStatus.COMPLETED
+
+    async def _never_enqueued(self, job: Job) -> bool:
+        """A queue job whose POST died (or met a store failure it could not undo) between
+        writing the job and adding it to the stream: nothing will ever run it. Its
+        queued progress is written only once it is in the stream (see `announce`), so a
+        queued job older than the stale limit without its own progress is such a one."""
+        age = (self._clock() - job.created_at).total_seconds()
+        if age <= self.config.stale_seconds:
+            return False
+        raw = await self.kv.get(self.keys.progress(job.conversation_id))
+        return raw is None or not raw.startswith(_progress_prefix(job.job_id))
+
+    async def announce(self, job: Job) -> None:
+        """Write a queue job's queued progress once it is in the stream: only if no
+        progress of this job's is there yet (a fast worker's 'starting' stays), and
+        only then, so a reader can tell a job that never reached the queue."""
+        await self.kv.set_nx(
+            self.keys.progress(job.conversation_id),
+            _encode_progress(Progress.queued(job)),
+            self._ttl("progress"),
+        )
 
     async def create_or_get(
         self,
@@ -152,6 +175,10 @@ class JobStore:
         replaced. Concurrent callers, in any process, all get the one job. `mode` is the
         driver that will run a new job, and decides its stale rule. A creation the store
         refuses part-way (full, unreachable) leaves no job and no index behind.
+
+        A queue job gets no progress here: the caller adds it to the stream, then calls
+        `announce`. The progress of a job it replaces is removed, so that announce's
+        write-if-absent can land.
         """
         validate_conversation_id(conversation_id)
         index_key = self.keys.job_index(conversation_id)
@@ -161,7 +188,7 @@ class JobStore:
             current: Job | None = None
             if current_raw is not None:
                 current = await self.get_job(current_raw.decode())
-                if not self._replaceable(current, force=force):
+                if not await self._replaceable(current, force=force):
                     assert current is not None
                     return current, False
                 if (
@@ -187,7 +214,10 @@ class JobStore:
                     claimed = await self.kv.compare_and_set(index_key, current_raw, new_id, ttl)
                 # As in _transition: a claim applied before its reply was lost is still ours.
                 if claimed or await self.kv.get(index_key) == new_id:
-                    await self._write_progress(conversation_id, Progress.queued(job))
+                    if not job.queued_for_workers:
+                        await self._write_progress(conversation_id, Progress.queued(job))
+                    elif current_raw is not None:
+                        await self._drop_progress_of(conversation_id, current_raw.decode())
                     self._log("job_created", job, replaced=current.job_id if current else None)
                     return job, True
             except StoreError:
@@ -195,6 +225,12 @@ class JobStore:
                 raise
             await self.kv.delete(self.keys.job(job.job_id))  # lost the race: not ours
         raise JobConflictError(f"conversation {conversation_id} kept changing; try again")
+
+    async def _drop_progress_of(self, conversation_id: str, job_id: str) -> None:
+        key = self.keys.progress(conversation_id)
+        raw = await self.kv.get(key)
+        if raw is not None and raw.startswith(_progress_prefix(job_id)):
+            await self.kv.delete_if(key, raw)
 
     async def discard(self, job: Job) -> None:
         """Undo a job that never started: delete its record, its input, and its index and
@@ -204,10 +240,7 @@ class JobStore:
         keys = self.keys
         with contextlib.suppress(StoreError):
             await self.kv.delete_if(keys.job_index(job.conversation_id), job.job_id.encode())
-            progress = keys.progress(job.conversation_id)
-            raw = await self.kv.get(progress)
-            if raw is not None and raw.startswith(_progress_prefix(job.job_id)):
-                await self.kv.delete_if(progress, raw)
+            await self._drop_progress_of(job.conversation_id, job.job_id)
             await self.kv.delete(keys.input(job.job_id))
             await self.kv.delete(keys.job(job.job_id))
 
@@ -249,9 +282,25 @@ class JobStore:
 
         job = await self._transition(validate_job_id(job_id), change)
         await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
-        await self._write_progress(job.conversation_id, Progress.starting(job))
+        await self._write_starting(job)
         self._log("job_started", job, attempt=job.attempts)
         return job
+
+    async def _write_starting(self, job: Job) -> None:
+        """The starting progress, over this job's own progress, or where there is none
+        yet (a worker that took a queue job before its POST announced it), but never over
+        another job's: a job that a newer one replaced must not hide it."""
+        progress = Progress.starting(job)
+        for _ in range(_MAX_RACES):
+            try:
+                await self._write_own_progress(job.conversation_id, progress)
+                return
+            except JobNotFoundError:  # no progress at all: write it if still none
+                key = self.keys.progress(job.conversation_id)
+                data = _encode_progress(progress)
+                if await self.kv.set_nx(key, data, self._ttl("progress")):
+                    return
+        raise JobConflictError(f"job {job.job_id}'s progress kept changing; try again")
 
     def _owned(self, job: Job, attempt: int) -> None:
         if job.status is not JobStatus.RUNNING or job.attempts != attempt:
@@ -271,9 +320,11 @@ class JobStore:
         data = _encode_progress(progress)
         ttl = self._ttl("progress")
         if not await self.kv.set_if_prefix(key, mine, data, ttl, even_if_full=even_if_full):
+            if await self.kv.get(key) is None:  # rare, and worth a read: say which
+                raise JobNotFoundError(f"conversation {conversation_id} was erased")
             raise JobConflictError(
                 f"job {progress.job_id} no longer owns conversation {conversation_id}'s "
-                "progress (erased, or replaced by a new job)"
+                "progress (a new job replaced it)"
             )
 
     async def report_progress(
@@ -306,6 +357,8 @@ class JobStore:
             )
         if refresh_index:
             await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
+            if job.queued_for_workers:  # another worker needs it should this one be lost
+                await self.kv.expire(self.keys.input(job.job_id), self._ttl("input"))
         return updated
 
     def encode_result(self, result: Any) -> bytes:
@@ -353,10 +406,13 @@ class JobStore:
                     await self.kv.delete(self.keys.result(job.job_id))
                 raise
         assert done.finished_at is not None
-        await self._write_progress(
-            job.conversation_id,
-            Progress.of(done, "done", 100.0, "Analysis complete", done.finished_at),
-        )
+        completed = Progress.of(done, "done", 100.0, "Analysis complete", done.finished_at)
+        try:
+            await self._write_progress(job.conversation_id, completed)
+        except StoreFullError:
+            # The job is completed: its progress must say so, even on a full store (a
+            # small value over one this job owns; the scripted write is allowed past OOM).
+            await self._write_own_progress(job.conversation_id, completed, even_if_full=True)
         await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
         self._log("job_completed", done, resultBytes=len(data))
         return done
@@ -394,14 +450,22 @@ class JobStore:
         self._log("job_failed", failed, code=code.value)
         return failed
 
-    async def hand_back(self, job: Job, message: str) -> Job:
-        """Give a running job back to the queue, queued, for another worker (its owner is
-        shutting down). The next start takes it with attempts + 1, which fences this owner
-        out; the attempt does not count as a loss."""
+    async def hand_back(self, job: Job, message: str, *, lost: bool = False) -> Job:
+        """Give a running job back to the queue, queued, for another worker. The next start
+        takes it with attempts + 1, which fences this owner out. A clean hand-back (its
+        worker shutting down) does not count as a loss; `lost` (its analysis process died)
+        does. Idempotent for its owner: a retry finds its own write in place."""
 
         def change(current: Job) -> Job:
+            mine = current.attempts == job.attempts and current.heartbeat_at is None
+            if current.status is JobStatus.QUEUED and mine:
+                return current  # a retry of this very write
             self._owned(current, job.attempts)
-            return current.replace(status=JobStatus.QUEUED, heartbeat_at=None)
+            return current.replace(
+                status=JobStatus.QUEUED,
+                heartbeat_at=None,
+                handbacks=current.handbacks + (0 if lost else 1),
+            )
 
         queued = await self._transition(job.job_id, change)
         # "queued", not "requeued": it waits in a fresh stream entry (readers wake no

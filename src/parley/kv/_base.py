@@ -122,9 +122,12 @@ class KV(Protocol):
 
     # -- streams: one key each; the consumer group lives inside the stream's key ----------
 
-    async def stream_add(self, key: str, group: str, fields: Mapping[str, str], ttl: float) -> str:
+    async def stream_add(
+        self, key: str, group: str, fields: Mapping[str, str], ttl: float, *, max_age: float
+    ) -> str:
         """Append an entry and return its id. Creates the stream and `group` if missing,
-        resets the stream's TTL, and trims entries older than the TTL. One command."""
+        resets the stream's TTL, and trims entries older than `max_age` seconds (Redis
+        trims whole blocks of entries: some may outlive it a little). One command."""
 
     async def stream_read(
         self, key: str, group: str, consumer: str, count: int, *, block: float | None, ttl: float
@@ -138,10 +141,11 @@ class KV(Protocol):
         """Acknowledge and delete entries (they are done); returns how many were pending."""
 
     async def stream_pending(
-        self, key: str, group: str, min_idle: float, count: int
+        self, key: str, group: str, min_idle: float, count: int, *, after: str | None = None
     ) -> tuple[StreamInfo, list[PendingEntry]]:
         """The stream's counts, and up to `count` pending entries idle at least `min_idle`
-        seconds, oldest first, with their fields. One command."""
+        seconds, in id order from just after the id `after` (None: the first), with their
+        fields. One command."""
 
     async def stream_claim(
         self, key: str, group: str, consumer: str, ids: list[str], min_idle: float

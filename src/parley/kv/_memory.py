@@ -287,7 +287,9 @@ class MemoryKV:
         stream.groups.setdefault(group, _Group())
         return stream
 
-    async def stream_add(self, key: str, group: str, fields: Mapping[str, str], ttl: float) -> str:
+    async def stream_add(
+        self, key: str, group: str, fields: Mapping[str, str], ttl: float, *, max_age: float
+    ) -> str:
         with self._lock:
             now = self._clock()
             stream = self._ensure_stream(key, group, ttl, now)
@@ -297,8 +299,8 @@ class MemoryKV:
             values = {str(k): str(v) for k, v in fields.items()}
             grow = len(entry_id) + sum(len(k) + len(v) for k, v in values.items())
             self._room(grow)
-            # Trim what is older than the TTL (as XADD MINID does): those jobs have expired.
-            oldest = ms - int(ttl * 1000)
+            # Trim what is older than max_age (as XADD MINID does).
+            oldest = ms - int(max_age * 1000)
             for old in [i for i in stream.entries if _parse_id(i)[0] < oldest]:
                 self._used -= len(old) + sum(
                     len(k) + len(v) for k, v in stream.entries.pop(old).items()
@@ -378,7 +380,7 @@ class MemoryKV:
             return acked
 
     async def stream_pending(
-        self, key: str, group: str, min_idle: float, count: int
+        self, key: str, group: str, min_idle: float, count: int, *, after: str | None = None
     ) -> tuple[StreamInfo, list[PendingEntry]]:
         with self._lock:
             now = self._clock()
@@ -400,6 +402,7 @@ class MemoryKV:
                 )
                 for i, p in sorted(state.pending.items(), key=lambda item: _parse_id(item[0]))
                 if now - p.delivered_at >= min_idle
+                and (after is None or _parse_id(i) > _parse_id(after))
             ]
             info = StreamInfo(len(stream.entries), len(state.pending), consumers)
             return info, idle[:count]

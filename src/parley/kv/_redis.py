@@ -67,14 +67,14 @@ return 0
 """
 
 # Streams. The consumer group lives inside the stream's key, so each step stays one key.
-# Add: create the group if missing (BUSYGROUP otherwise: ignored), add, trim what is older
-# than the TTL (those jobs have expired), and reset the TTL: no stream without one.
+# Add: create the group if missing (BUSYGROUP otherwise: ignored), add, trim entries older
+# than ARGV[3] ms, and reset the TTL (ARGV[2] ms): no stream without one.
 _STREAM_ADD = """
 redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
 local now = redis.call('TIME')
-local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[2])
+local oldest = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[3])
 local id = redis.call('XADD', KEYS[1], 'MINID', '~', string.format('%d', oldest), '*',
-                      unpack(ARGV, 3))
+                      unpack(ARGV, 4))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return id
 """
@@ -96,7 +96,8 @@ redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
 return n
 """
 
-# Counts (length, pending, pending per consumer) and the entries idle >= ARGV[2] ms.
+# Counts (length, pending, pending per consumer) and up to ARGV[3] entries idle >= ARGV[2]
+# ms from ARGV[4] on ('-', or '(' and an id: just after it), each with its fields.
 _STREAM_PENDING = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, {}, {}} end
 local length = redis.call('XLEN', KEYS[1])
@@ -114,7 +115,7 @@ for _, c in ipairs(consumers) do
 end
 local idle = {}
 if tonumber(ARGV[3]) > 0 and pending > 0 then
-  idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[2], '-', '+', ARGV[3])
+  idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[2], ARGV[4], '+', ARGV[3])
   for _, entry in ipairs(idle) do
     local found = redis.call('XRANGE', KEYS[1], entry[1], entry[1])
     table.insert(entry, found[1] and found[1][2] or {})
@@ -462,9 +463,12 @@ class RedisKV:
 
     # -- streams ----------------------------------------------------------------------
 
-    async def stream_add(self, key: str, group: str, fields: Mapping[str, str], ttl: float) -> str:
+    async def stream_add(
+        self, key: str, group: str, fields: Mapping[str, str], ttl: float, *, max_age: float
+    ) -> str:
         pairs = [item for field in fields.items() for item in field]
-        return _text(await self._script("stream_add", key, [group, _ms(ttl), *pairs]))
+        args = [group, _ms(ttl), _ms(max_age), *pairs]
+        return _text(await self._script("stream_add", key, args))
 
     async def _blocking_client(self) -> Client:
         if self._blocking is None:
@@ -530,9 +534,10 @@ class RedisKV:
         return int(acked)
 
     async def stream_pending(
-        self, key: str, group: str, min_idle: float, count: int
+        self, key: str, group: str, min_idle: float, count: int, *, after: str | None = None
     ) -> tuple[StreamInfo, list[PendingEntry]]:
-        args = [group, max(0, math.floor(min_idle * 1000)), count]
+        start = "-" if after is None else f"({after}"
+        args = [group, max(0, math.floor(min_idle * 1000)), count, start]
         length, pending, names, idle = await self._script("stream_pending", key, args)
         consumers = {_text(names[i]): int(names[i + 1]) for i in range(0, len(names), 2)}
         entries = [

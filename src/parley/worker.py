@@ -97,6 +97,16 @@ class Worker:
         self._touched_at = -math.inf  # the stream's TTL was last renewed then
         self.completed = 0  # jobs this worker finished (completed or failed)
 
+    @staticmethod
+    def check_store(settings: Settings) -> None:
+        """ConfigError unless the settings name a store other processes share."""
+        if not describe_store(settings).shared:
+            raise ConfigError(
+                "parley worker runs the jobs a web process queued in the shared store: set "
+                "REDIS_URL to the Redis the web processes use (PARLEY_MODE=queue), with "
+                "the same PARLEY_KEY_PREFIX."
+            )
+
     def stop(self) -> None:
         """Stop taking work (a signal handler calls this); a second call hands back now."""
         if self._stopping.is_set():
@@ -109,11 +119,7 @@ class Worker:
         if kv is not None:
             await self._serve(kv)
             return
-        if not describe_store(self.settings).shared:
-            raise ConfigError(
-                "parley worker runs the jobs a web process queued in the shared store: set "
-                "REDIS_URL to the Redis the web processes use (PARLEY_MODE=queue)."
-            )
+        self.check_store(self.settings)
         kv = await open_kv(self.settings, client_name="parley-worker")
         try:
             await self._serve(kv)
@@ -279,6 +285,8 @@ class Worker:
                 idleSeconds=round(pending.idle, 1),
             )
             self._start(entry)
+            if pending.consumer != self.consumer:
+                await self.queue.leave(pending.consumer)  # lost: forget it once it holds none
 
     # -- one job ------------------------------------------------------------------------
 

@@ -408,3 +408,45 @@ async def test_a_long_run_keeps_its_input_and_its_stream_alive(
     finally:
         runner.stop()
         await asyncio.wait_for(task, 30)
+
+
+async def test_a_burst_worker_claims_pending_work_of_a_lost_worker_before_it_exits(
+    kv: KV, workers: Callable[..., Running]
+) -> None:
+    store = store_of(kv)
+    job = await die_holding(kv, "c1")
+    running = workers(burst=True)
+    await asyncio.wait_for(running.task, 30)
+    done = await store.get_job(job.job_id)
+    assert done is not None
+    assert (done.status, done.attempts) == (JobStatus.COMPLETED, 2)
+
+
+async def test_a_claimed_workers_consumer_is_forgotten(
+    kv: KV, workers: Callable[..., Running]
+) -> None:
+    store = store_of(kv)
+    job = await die_holding(kv, "c1")
+    await asyncio.sleep(STALE * 1.2)
+    workers()
+    await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the claimed job")
+    info = await JobQueue(kv, store.keys, CONTRACT_TTL).info()
+    assert "dead-worker" not in info.consumers
+
+
+async def test_a_poll_adds_no_wake_up_while_entries_wait(kv: KV) -> None:
+    """A waiting entry means no worker is idle to read a wake-up: it would only wait too,
+    and count as a waiting job."""
+    store = store_of(kv)
+    lost = await die_holding(kv, "lost")
+    await submit(kv, "waiting")  # no worker takes it
+    await asyncio.sleep(STALE * 1.2)
+    progress = await store.get_progress("lost")
+    assert progress is not None
+    assert progress.stage == "requeued"
+    driver = driver_of(kv)
+    driver.notice(progress)
+    await driver.join()
+    info = await JobQueue(kv, store.keys, CONTRACT_TTL).info()
+    assert (info.waiting, info.pending) == (1, 1)  # the waiting job; the lost one's entry
+    assert lost.status is JobStatus.RUNNING

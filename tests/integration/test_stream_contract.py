@@ -184,3 +184,17 @@ async def test_pending_entries_can_be_paged_through(kv: KV) -> None:
     _, rest = await kv.stream_pending(Q, G, 0, 10, after=second[-1].id)
     jobs = [p.fields["job"] for p in first + second + rest]
     assert jobs == ["0", "1", "2", "3", "4"]
+
+
+async def test_the_counts_say_how_long_the_oldest_waiting_entry_has_waited(kv: KV) -> None:
+    info, _ = await kv.stream_pending(Q, G, 0, 0)
+    assert info.oldest_waiting is None
+    await kv.stream_add(Q, G, {"job": "first"}, TTL, max_age=TTL)
+    await kv.stream_add(Q, G, {"job": "second"}, TTL, max_age=TTL)
+    await asyncio.sleep(0.3)
+    info, _ = await kv.stream_pending(Q, G, 0, 0)
+    assert info.oldest_waiting is not None
+    assert info.oldest_waiting >= 0.25
+    await kv.stream_read(Q, G, "w1", 2, block=None, ttl=TTL)
+    info, _ = await kv.stream_pending(Q, G, 0, 0)
+    assert info.oldest_waiting is None  # both were given to a worker

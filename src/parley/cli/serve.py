@@ -15,6 +15,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from parley.errors import ConfigError
+from parley.jobs.keys import KeyLayout
 from parley.kv import describe_store, open_kv
 from parley.settings import ExecutionMode, Settings
 
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     mode = ExecutionMode(args.mode) if args.mode else settings.execution_mode
     if mode is ExecutionMode.QUEUE and not store.shared:
         raise ConfigError(
-            "--mode queue hands jobs to `parley worker` processes, which only a shared "
-            "store reaches: set REDIS_URL."
+            "queue mode (--mode queue or PARLEY_MODE=queue) hands jobs to `parley worker` "
+            "processes, which only a shared store reaches: set REDIS_URL."
         )
     if store.shared:
         # Each worker probes the store as it starts; probing here first turns a wrong
@@ -76,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
     os.environ["WEB_CONCURRENCY"] = str(workers)
     print(
         f"parley serving on http://{args.host}:{args.port} with {workers} worker(s), "
-        f"store: {store.target}" + (f", mode: {mode.value}" if mode else ""),
+        f"store: {store.target}"
+        + (f", mode: {mode.value}" if mode else "")
+        + (
+            f", queue: {KeyLayout(settings.key_prefix).queue()}"
+            if mode is ExecutionMode.QUEUE
+            else ""
+        ),
         file=sys.stderr,
     )
     if args.open:

@@ -60,7 +60,16 @@ def run(args: argparse.Namespace) -> int:
     out(f"commands:  {'-' if commands is None else commands} processed by the server\n")
     out("family       keys        bytes\n")
     for name, family in report["families"].items():
-        out(f"{name:<12} {family['keys']:>5} {size(family['bytes']):>12}\n")
+        # A family not sampled (the queue's stream has no value to read) shows no size.
+        measured = size(family["bytes"]) if family["sampled"] or not family["keys"] else "-"
+        out(f"{name:<12} {family['keys']:>5} {measured:>12}\n")
+    if (queue := report["queue"]) is not None:
+        oldest = queue["oldestWaitingSeconds"]
+        out(
+            f"queue:     {queue['waiting']} waiting"
+            + (f" (the oldest for {oldest:.0f} s)" if oldest is not None else "")
+            + f", {queue['running']} running, {queue['workers']} worker(s) known\n"
+        )
     out(f"results:   average {size(report['averageResultBytes'])}")
     fit = report["resultsFit"]
     out(f", about {fit} more fit\n" if fit is not None else ", no memory limit\n")

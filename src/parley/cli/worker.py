@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from parley.errors import ConfigError
+from parley.jobs.keys import KeyLayout
 from parley.kv import describe_store
 from parley.worker import Worker
 
@@ -53,9 +54,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--concurrency must be 1 or more")
     if args.grace < 0:
         raise ConfigError("--grace must be 0 or more seconds")
+    Worker.check_store(args.settings)
     worker = Worker(args.settings, concurrency=args.concurrency, burst=args.burst, grace=args.grace)
+    # The queue's key, prefix and all: a web tier with another PARLEY_KEY_PREFIX queues
+    # where this worker never looks, and the banner is where that shows.
+    queue = KeyLayout(args.settings.key_prefix).queue()
     print(
-        f"parley worker: {args.concurrency} at once, store: {describe_store(args.settings).target}"
+        f"parley worker: {args.concurrency} at once, "
+        f"store: {describe_store(args.settings).target}, queue: {queue}"
         + (", exits when the queue is empty" if args.burst else ""),
         file=sys.stderr,
     )

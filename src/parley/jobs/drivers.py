@@ -275,10 +275,16 @@ class QueueDriver(_Base):
             return
         self._woken = {k: t for k, t in self._woken.items() if now - t < 3600}
         self._woken[progress.job_id] = now
-        task = asyncio.ensure_future(self.queue.wake())
+        task = asyncio.ensure_future(self._wake())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda t: _log_failure(t, {"jobId": progress.job_id}))
+
+    async def _wake(self) -> None:
+        # Entries waiting mean no worker is idle to read a wake-up either: adding one
+        # would only wait with them (and count as a waiting job).
+        if (await self.queue.info()).waiting == 0:
+            await self.queue.wake()
 
     async def join(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)

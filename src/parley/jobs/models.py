@@ -229,6 +229,7 @@ class Progress:
                     self,
                     status=JobStatus.QUEUED,
                     stage=REQUEUED,
+                    percent=0.0,  # it starts over
                     message="The worker running this analysis stopped; another worker "
                     "will take it over",
                 )

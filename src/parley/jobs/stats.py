@@ -63,7 +63,12 @@ class StoreStats:
                 if self.queue is None
                 else {
                     "waiting": self.queue.waiting,
-                    "pending": self.queue.pending,
+                    "running": self.queue.pending,
+                    "oldestWaitingSeconds": (
+                        None
+                        if self.queue.oldest_waiting is None
+                        else round(self.queue.oldest_waiting, 1)
+                    ),
                     "workers": len(self.queue.consumers),
                 }
             ),
@@ -90,6 +95,21 @@ def results_fit(info: ServerInfo, average_result_bytes: int | None) -> int | Non
         return None
     free = max(0, info.maxmemory - info.used_memory)
     return free // (average_result_bytes or TYPICAL_RESULT_BYTES)
+
+
+# Analyses waiting this long for a worker deserve a word: maybe none is running.
+SLOW_QUEUE_SECONDS = 60.0
+
+
+def queue_warnings(queue: StreamInfo | None) -> list[str]:
+    """What the queue says about its workers, in plain words."""
+    if queue is None or queue.oldest_waiting is None or queue.oldest_waiting < SLOW_QUEUE_SECONDS:
+        return []
+    return [
+        f"{queue.waiting} analyses wait for a worker, the oldest for "
+        f"{queue.oldest_waiting:.0f} s: check that parley worker processes run against this "
+        "Redis, with the same PARLEY_KEY_PREFIX as the web processes (or add workers)."
+    ]
 
 
 def store_warnings(info: ServerInfo, average_result_bytes: int | None) -> list[str]:
@@ -142,5 +162,5 @@ async def collect_stats(kv: KV, layout: KeyLayout) -> StoreStats:
         average_result_bytes=average,
         results_fit=results_fit(info, average),
         queue=queue,
-        warnings=store_warnings(info, average),
+        warnings=store_warnings(info, average) + queue_warnings(queue),
     )

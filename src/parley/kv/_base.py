@@ -46,6 +46,7 @@ class StreamInfo:
     length: int  # entries in the stream: waiting plus pending
     pending: int  # delivered to a consumer of the group, not acknowledged
     consumers: dict[str, int]  # consumer name -> its pending entries
+    oldest_waiting: float | None = None  # seconds the first undelivered entry has waited
 
     @property
     def waiting(self) -> int:

@@ -404,7 +404,9 @@ class MemoryKV:
                 if now - p.delivered_at >= min_idle
                 and (after is None or _parse_id(i) > _parse_id(after))
             ]
-            info = StreamInfo(len(stream.entries), len(state.pending), consumers)
+            waiting = [i for i in stream.entries if _parse_id(i) > state.last_delivered]
+            oldest = max(0.0, time.time() - _parse_id(waiting[0])[0] / 1000) if waiting else None
+            info = StreamInfo(len(stream.entries), len(state.pending), consumers, oldest)
             return info, idle[:count]
 
     async def stream_claim(

@@ -96,13 +96,30 @@ redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
 return n
 """
 
-# Counts (length, pending, pending per consumer) and up to ARGV[3] entries idle >= ARGV[2]
-# ms from ARGV[4] on ('-', or '(' and an id: just after it), each with its fields.
+# Counts (length, pending, pending per consumer), up to ARGV[3] entries idle >= ARGV[2] ms
+# from ARGV[4] on ('-', or '(' and an id: just after it) each with its fields, and how
+# many ms the group's first undelivered entry has waited (-1: none).
 _STREAM_PENDING = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, {}, {}} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, {}, {}, -1} end
 local length = redis.call('XLEN', KEYS[1])
 local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
-if consumers.err then return {length, 0, {}, {}} end
+if consumers.err then return {length, 0, {}, {}, -1} end
+local waited = -1
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local name, last
+  for i = 1, #g, 2 do
+    if g[i] == 'name' then name = g[i + 1] end
+    if g[i] == 'last-delivered-id' then last = g[i + 1] end
+  end
+  if name == ARGV[1] then
+    local first = redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', 1)[1]
+    if first then
+      local now = redis.call('TIME')
+      local ms = tonumber(string.match(first[1], '^(%d+)'))
+      waited = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - ms
+    end
+  end
+end
 local pending, names = 0, {}
 for _, c in ipairs(consumers) do
   local name, count
@@ -121,7 +138,7 @@ if tonumber(ARGV[3]) > 0 and pending > 0 then
     table.insert(entry, found[1] and found[1][2] or {})
   end
 end
-return {length, pending, names, idle}
+return {length, pending, names, idle, waited}
 """
 
 # Hosted providers' words for "over your quota / plan limit" (Upstash and friends), and
@@ -538,7 +555,7 @@ class RedisKV:
     ) -> tuple[StreamInfo, list[PendingEntry]]:
         start = "-" if after is None else f"({after}"
         args = [group, max(0, math.floor(min_idle * 1000)), count, start]
-        length, pending, names, idle = await self._script("stream_pending", key, args)
+        length, pending, names, idle, waited = await self._script("stream_pending", key, args)
         consumers = {_text(names[i]): int(names[i + 1]) for i in range(0, len(names), 2)}
         entries = [
             PendingEntry(
@@ -550,7 +567,8 @@ class RedisKV:
             )
             for entry_id, consumer, ms, deliveries, fields in idle
         ]
-        return StreamInfo(int(length), int(pending), consumers), entries
+        oldest = None if int(waited) < 0 else max(0, int(waited)) / 1000
+        return StreamInfo(int(length), int(pending), consumers, oldest), entries
 
     async def stream_claim(
         self, key: str, group: str, consumer: str, ids: list[str], min_idle: float

@@ -13,6 +13,8 @@ const POLL_MS = 400;
 const MAX_BACKOFF_MS = 4000;
 const GIVE_UP_AFTER = 12; // failed polls in a row before saying the store is down
 const ID_RE = /^[A-Za-z0-9\-_.:]{1,128}$/;
+// Past this long in the queue, the page says no worker has taken the analysis yet.
+const WAIT_NOTE_AFTER_S = 20;
 
 const STAGES = {
   queued: "Waiting for a worker",
@@ -254,6 +256,7 @@ async function follow(run, conversationId, jobId, status, error) {
 async function poll(run, conversationId, jobId) {
   showStatus(conversationId, { stage: "queued", percent: 0, message: "" });
   let failures = 0;
+  let waitingSince = null; // when it was last seen waiting for a worker
   while (run === state.run) {
     let answer = null;
     try {
@@ -264,8 +267,13 @@ async function poll(run, conversationId, jobId) {
     if (run !== state.run) return;
     if (answer?.status === 200) {
       failures = 0;
-      statusNote("");
       const progress = answer.body;
+      const waiting = progress.stage === "queued" || progress.stage === "requeued";
+      waitingSince = waiting ? waitingSince ?? Date.now() : null;
+      const waited = waitingSince === null ? 0 : (Date.now() - waitingSince) / 1000;
+      statusNote(waited >= WAIT_NOTE_AFTER_S
+        ? `No worker has taken it yet (${Math.round(waited)} s). Workers take analyses in order; if none ever does, the server's parley worker processes may not be running.`
+        : "");
       setProgress(progress);
       jobId = progress.jobId || jobId;
       if (progress.status === "completed") return loadResult(run, conversationId, jobId);

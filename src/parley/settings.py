@@ -7,6 +7,7 @@ fails at start-up with a sentence naming the variable and what is allowed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -94,24 +95,33 @@ class Settings:
         return Settings(**values)
 
 
+# scheme://userinfo@host[:port][/path][?query][#fragment], read by its shape rather than
+# by urlsplit: a password with an unencoded / ? # or @ (base64-style provider passwords
+# have "/") makes urlsplit take part of it for the host or the path. The userinfo is
+# everything up to the LAST "@" that a host, an optional port and the end (or / ? #)
+# follow; when in doubt, more is hidden, never less.
+_AUTHORITY = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>.*)@"
+    r"(?P<rest>(?:\[[0-9A-Fa-f:.]*\]|[^\s/?#@\[\]]*)(?::[0-9]*)?(?:[/?#].*)?)$",
+    re.DOTALL,
+)
+# Query parameters that carry credentials (redis-py reads ?password= and ?username=).
+_CREDENTIAL_PARAMS = re.compile(
+    r"(?i)([?&;](?:password|passwd|pass|pwd|username|user|auth|token|secret|key)=)[^&;#]*"
+)
+
+
 def redact_url(url: str) -> str:
-    """`url` with any password replaced by `***`; safe to log, print or return."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(unparseable URL)"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        port = ""
-    netloc = f"{user}:***@{host}{port}"
-    return parts._replace(netloc=netloc).geturl()
+    """`url` with its credentials replaced by `***`: the password of its userinfo (all of
+    a userinfo without a ':', which cannot be told from a secret), and the values of
+    credential-like query parameters. Safe to log, print or return."""
+    found = _AUTHORITY.match(url)
+    if found is not None:
+        userinfo = found["userinfo"]
+        user, colon, _ = userinfo.partition(":")
+        shown = f"{user}:***" if colon else "***"
+        url = f"{found['scheme']}{shown}@{found['rest']}"
+    return _CREDENTIAL_PARAMS.sub(r"\1***", url)
 
 
 def _read_sources(
@@ -173,6 +183,13 @@ def _redis_url(env: Mapping[str, str | None]) -> tuple[str | None, str | None]:
         if not raw:
             continue
         parts = urlsplit(raw)
+        authority = _AUTHORITY.match(raw)
+        if authority and any(c in authority["userinfo"] for c in "/?#@"):
+            raise ConfigError(
+                f"{name}={redact_url(raw)!r} has a password with / ? # or @ in it: write "
+                "them percent-encoded (/ as %2F, ? as %3F, # as %23, @ as %40), or URLs "
+                "cut it short."
+            )
         if parts.scheme not in ("redis", "rediss") or not parts.hostname:
             raise ConfigError(
                 f"{name}={redact_url(raw)!r} is not a Redis URL: expected "

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.redis_server import free_port, running_redis
 
 PASSWORD = "doctor-Secret-99"
@@ -161,3 +163,28 @@ def test_doctor_and_stats_on_a_redis_cluster_see_every_primary(tmp_path: Path) -
         assert report["backend"] == "redis-cluster"
         assert report["server"]["nodes"] == 3
     assert '"cluster": true' in doctor.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:Zq9/x?y#w@v@127.0.0.1:{port}/0",
+        "redis://127.0.0.1:{port}/0?password=Zq9secret",
+        "redis://user:Zq9%2Fsecret@127.0.0.1:{port}",
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [("doctor",), ("stats",), ("serve",), ("worker", "--burst"), ("serve", "--mode", "queue")],
+)
+def test_no_command_prints_a_redis_password(
+    tmp_path: Path, url: str, command: tuple[str, ...]
+) -> None:
+    """Hostile URLs (reserved characters in the password, a password in the query,
+    percent-encoding) against a closed port: every command fails, and says so without
+    the password, in its errors, banners and log lines alike."""
+    result = run_parley(tmp_path, *command, REDIS_URL=url.format(port=free_port()))
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    for secret in ("Zq9/x?y#w@v", "Zq9secret", "Zq9%2Fsecret", "Zq9/"):
+        assert secret not in output, output

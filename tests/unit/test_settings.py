@@ -137,3 +137,31 @@ def test_settings_are_immutable(tmp_path: Path) -> None:
 )
 def test_redact_url_replaces_only_the_password(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+SECRET = "Zq9/x?y#w@v"  # a base64-style provider password, reserved characters and all
+HOSTILE_URLS = [
+    f"redis://:{SECRET}@127.0.0.1:6379/0",
+    f"rediss://default:{SECRET}@host.example:6380",
+    f"redis://user:{SECRET}@[::1]:6379/0",
+    "redis://127.0.0.1:6379/0?password=Zq9secret&db=0",
+    "redis://127.0.0.1:6379/0?username=me&password=Zq9secret",
+    "redis://:Zq9%2Fsecret@127.0.0.1:6379",
+    "redis://Zq9secret@127.0.0.1:6379",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_no_credential_survives_redaction(url: str) -> None:
+    shown = redact_url(url)
+    for secret in (SECRET, "Zq9secret", "Zq9%2Fsecret", "Zq9/"):
+        assert secret not in shown, shown
+    assert "***" in shown
+
+
+def test_a_password_with_reserved_characters_is_refused_saying_how_to_write_it(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError, match="percent-encoded") as info:
+        load_settings({"REDIS_URL": f"redis://:{SECRET}@h:6379/0"}, directory=tmp_path)
+    assert SECRET not in str(info.value)

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
@@ -175,8 +175,12 @@ class RedisTarget:
         return f"{where} (cluster)" if self.cluster else where
 
     def scrub(self, text: str) -> str:
-        """`text` with the password removed, in case a library echoed the URL."""
-        return text.replace(self._password, "***") if self._password else text
+        """`text` with the password removed (as written and decoded), in case a library
+        echoed the URL."""
+        for secret in {self._password, unquote(self._password or "")} - {None, ""}:
+            assert secret is not None
+            text = text.replace(secret, "***")
+        return text
 
 
 def _ms(ttl: float) -> int:

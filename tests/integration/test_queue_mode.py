@@ -341,7 +341,7 @@ async def test_a_lost_job_behind_long_running_ones_is_claimed(
     """Long jobs of a live worker hold the first pending entries (their entries idle past
     the stale limit): a check pages past them to the lost job behind."""
     store = store_of(kv)
-    busy = workers(work.ticking, concurrency=2)
+    busy = workers(work.ticking, concurrency=2, grace=0)  # hands them back at the end
     long_jobs = [await submit(kv, f"long-{i}", given(seconds=STALE * 8)) for i in range(2)]
     for job in long_jobs:
         await until(functools.partial(_is, store, job.job_id, JobStatus.RUNNING), "long jobs")
@@ -388,18 +388,18 @@ async def test_clean_hand_backs_do_not_count_as_lost_attempts(
 async def test_a_long_run_keeps_its_input_and_its_stream_alive(
     kv: KV, workers: Callable[..., Running]
 ) -> None:
-    """A run longer than the TTL (4 s here) keeps what another worker would need to run
+    """A run longer than the TTL (3 s here) keeps what another worker would need to run
     the job again, should this one be lost: its input, and the stream with its entry."""
-    settings = SETTINGS.with_overrides(ttl_seconds=4)
+    settings = SETTINGS.with_overrides(ttl_seconds=3)
     store = JobStore(kv, StoreConfig.from_settings(settings))
-    queue = JobQueue(kv, store.keys, 4)
+    queue = JobQueue(kv, store.keys, 3)
     driver = QueueDriver(store, queue, queue_max=10)
-    job = (await driver.submit(Submission("c1", given(seconds=7)))).job
+    job = (await driver.submit(Submission("c1", given(seconds=5)))).job
     runner = Worker(settings, work=work.ticking, processes=False)
     task = asyncio.create_task(runner.run(kv))
     try:
         await until(lambda: _is(store, job.job_id, JobStatus.RUNNING), "the job to start")
-        await asyncio.sleep(5.5)  # past the TTL of everything the POST wrote
+        await asyncio.sleep(4)  # past the TTL of everything the POST wrote
         assert await store.load_input(job.job_id) is not None
         assert await kv.ttl(queue.key) is not None
         info = await queue.info()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.test_queue import alive, big_chat, eventually, no_noise
+from tests.e2e.test_queue import all_exit, big_chat, eventually, no_noise
 from tests.parley_server import ParleyServer
 from tests.redis_server import RedisServer, running_redis
 
@@ -75,10 +75,7 @@ async def test_stopping_serve_during_analyses_stops_every_child_quietly(
             server.send(signal.SIGTERM)
         assert server.wait(60) == 0
 
-        async def all_gone() -> bool:
-            return not [pid for pid in before if alive(pid)]
-
-        await eventually(all_gone, "every child to exit", seconds=30)
+        await all_exit(before)
         no_noise(server)
         await asyncio.sleep(0)
     finally:
@@ -94,10 +91,7 @@ async def test_analysis_processes_exit_when_their_server_is_killed(redis: RedisS
         server.send(signal.SIGKILL)  # the server alone: its children are orphaned
         server.wait(10)
 
-        async def all_gone() -> bool:
-            return not [pid for pid in before if alive(pid)]
-
-        await eventually(all_gone, "the orphaned analysis processes to exit", seconds=30)
+        await all_exit(before)
     finally:
         server.close()
 

@@ -85,6 +85,31 @@ def alive(pid: int) -> bool:
     return not (status.exists() and "State:\tZ" in status.read_text())
 
 
+async def running_owner(client: httpx.AsyncClient, job_url: str) -> str | None:
+    """The worker running the job (its `owner`), once it runs."""
+    job = (await client.get(job_url)).json()
+    return job["owner"] if job["status"] == "running" else None
+
+
+def command_line(pid: int) -> str:
+    path = Path(f"/proc/{pid}/cmdline")
+    return path.read_text().replace("\0", " ")[:200] if path.exists() else "?"
+
+
+async def all_exit(pids: list[int], seconds: float = 30) -> None:
+    """Every process of `pids` exits (multiprocessing's resource tracker, too, follows a
+    moment after its parent); a deadline, and the command lines of any left."""
+
+    async def gone() -> bool:
+        return not [pid for pid in pids if alive(pid)]
+
+    try:
+        await eventually(gone, "the child processes to exit", seconds=seconds)
+    except AssertionError:
+        left = {pid: command_line(pid) for pid in pids if alive(pid)}
+        raise AssertionError(f"child processes left behind: {left}") from None
+
+
 def owner_worker(workers: list[ParleyWorker], owner: str) -> ParleyWorker:
     """The worker whose consumer name (host:pid:tag) is the job's owner."""
     (found,) = [w for w in workers if f":{w.pid}:" in owner]
@@ -154,11 +179,9 @@ async def test_kill_9_of_the_worker_running_a_job_another_worker_finishes_it() -
             assert post.status_code == 202, post.text
             links = post.json()["links"]
 
-            async def running_owner() -> str | None:
-                job = (await client.get(links["job"])).json()
-                return job["owner"] if job["status"] == "running" else None
-
-            owner = await eventually(running_owner, "the job to start")
+            owner = await eventually(
+                functools.partial(running_owner, client, links["job"]), "the job to start"
+            )
             victim = owner_worker(workers, owner)
             victim.kill(signal.SIGKILL)  # the worker and its analysis process
 
@@ -189,16 +212,15 @@ async def test_sigterm_hands_a_running_job_back_and_the_worker_exits_cleanly() -
             post = await client.post("/api/analyze", json={"content": content})
             links = post.json()["links"]
 
-            async def running_owner() -> str | None:
-                job = (await client.get(links["job"])).json()
-                return job["owner"] if job["status"] == "running" else None
-
-            victim = owner_worker(workers, await eventually(running_owner, "the job to start"))
+            owner = await eventually(
+                functools.partial(running_owner, client, links["job"]), "the job to start"
+            )
+            victim = owner_worker(workers, owner)
             analyses = children(victim.pid)
             assert analyses
             victim.send(signal.SIGTERM)
             assert victim.wait(60) == 0
-            assert not [pid for pid in analyses if alive(pid)]
+            await all_exit(analyses)
             no_noise(victim)
             done = await eventually(lambda: finished(client, links["progress"]), "the other worker")
             assert done["status"] == "completed", done
@@ -213,11 +235,7 @@ async def test_analysis_processes_exit_when_their_worker_is_killed() -> None:
         assert len(analyses) >= 2, analyses  # two analysis processes (and a tracker)
         w.send(signal.SIGKILL)  # the worker alone: its children are orphaned
         w.wait(10)
-
-        async def all_gone() -> bool:
-            return not [pid for pid in analyses if alive(pid)]
-
-        await eventually(all_gone, "the orphaned analysis processes to exit", seconds=30)
+        await all_exit(analyses)
 
 
 @pytest.mark.slow

@@ -282,6 +282,17 @@ async def test_a_full_queue_refuses_a_submission_and_writes_nothing(kv: KV) -> N
     assert sorted([key async for key in kv.scan("*")]) == before
 
 
+async def notice_when_requeued(kv: KV, conversation: str) -> None:
+    """What a web process does when a poll finds a job whose worker went silent."""
+    await asyncio.sleep(STALE * 1.2)
+    progress = await store_of(kv).get_progress(conversation)
+    assert progress is not None
+    assert progress.stage == "requeued"
+    driver = driver_of(kv)
+    driver.notice(progress)
+    await driver.join()
+
+
 async def test_a_poll_of_a_silent_job_wakes_an_idle_worker_to_claim_it(
     kv: KV, workers: Callable[..., Running]
 ) -> None:
@@ -290,13 +301,7 @@ async def test_a_poll_of_a_silent_job_wakes_an_idle_worker_to_claim_it(
     store = store_of(kv)
     job = await die_holding(kv, "c1")
     workers(claim_interval=3600)
-    await asyncio.sleep(STALE * 1.2)
-    progress = await store.get_progress("c1")
-    assert progress is not None
-    assert progress.stage == "requeued"
-    driver = driver_of(kv)
-    driver.notice(progress)
-    await driver.join()
+    await notice_when_requeued(kv, "c1")
     await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the woken worker")
 
 
@@ -440,13 +445,7 @@ async def test_a_poll_adds_no_wake_up_while_entries_wait(kv: KV) -> None:
     store = store_of(kv)
     lost = await die_holding(kv, "lost")
     await submit(kv, "waiting")  # no worker takes it
-    await asyncio.sleep(STALE * 1.2)
-    progress = await store.get_progress("lost")
-    assert progress is not None
-    assert progress.stage == "requeued"
-    driver = driver_of(kv)
-    driver.notice(progress)
-    await driver.join()
+    await notice_when_requeued(kv, "lost")
     info = await JobQueue(kv, store.keys, CONTRACT_TTL).info()
     assert (info.waiting, info.pending) == (1, 1)  # the waiting job; the lost one's entry
     assert lost.status is JobStatus.RUNNING

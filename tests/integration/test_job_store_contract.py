@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from parley.errors import InputTooLargeError, InvalidIdError, JobConflictError
+from parley.errors import InputTooLargeError, InvalidIdError, JobConflictError, StoreFullError
 from parley.jobs import ErrorCode, JobStatus, JobStore, Progress, StoreConfig
 from parley.kv import KV, MemoryKV
 from parley.kv._codec import GZIP_MAGIC
@@ -367,5 +367,22 @@ async def test_a_completed_job_says_so_even_when_its_last_progress_write_meets_a
         assert done.status is JobStatus.COMPLETED
         assert progress is not None
         assert (progress.status, progress.percent) == (JobStatus.COMPLETED, 100)
+    finally:
+        await kv.aclose()
+
+
+async def test_a_creation_the_full_store_refuses_part_way_leaves_nothing_behind() -> None:
+    """The job and its index fit, the progress does not: the creation fails as store
+    full (a 507) and takes back what it wrote. The memory backend's byte limit aims at
+    the last write exactly; Redis's version of this is the queue-mode test with a filled
+    maxmemory."""
+    measure = MemoryKV()
+    await make_store(measure).create_or_get(CONV)
+    needed = (await measure.info()).used_memory
+    kv = MemoryKV(max_bytes=needed - 10)
+    try:
+        with pytest.raises(StoreFullError):
+            await make_store(kv).create_or_get(CONV)
+        assert [key async for key in kv.scan("*")] == []
     finally:
         await kv.aclose()

@@ -76,13 +76,6 @@ def echo_size(input: JobInput, events: WorkEvents) -> dict[str, Any]:
     return {"bytes": len(input.data), "filename": input.filename, "options": dict(input.options)}
 
 
-def parent_pid(input: JobInput, events: WorkEvents) -> dict[str, int]:
-    """The analysis process's own pid, and then it sleeps: for tests that kill its parent."""
-    events.progress("sleeping", 1, str(os.getpid()))
-    time.sleep(float(input.options.get("seconds", 60)))
-    return {"pid": os.getpid()}
-
-
 # Gates for work run in threads of the test's own process: the test opens one when it
 # has set the scene (filled the store, stopped Redis...).
 GATES: dict[str, threading.Event] = {}

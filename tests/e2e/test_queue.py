@@ -13,7 +13,8 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,13 @@ import pytest
 import redis as redis_client
 from bench._gen import messages, whatsapp_text
 
-from tests.parley_server import ParleyProcess, ParleyWorker, running_parley, running_workers
+from tests.parley_server import (
+    ParleyProcess,
+    ParleyServer,
+    ParleyWorker,
+    running_parley,
+    running_workers,
+)
 from tests.redis_cluster import running_cluster
 from tests.redis_server import RedisServer, running_redis
 
@@ -31,6 +38,27 @@ WHATSAPP = FIXTURE.read_text()
 QUEUE = "queue:analyses"
 
 pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class QueueTier:
+    """A private redis-server, one `parley serve --mode queue`, and `parley worker`s."""
+
+    redis: RedisServer
+    web: ParleyServer
+    workers: list[ParleyWorker]
+
+
+@contextlib.contextmanager
+def queue_tier(
+    workers: int, *worker_args: str, redis_args: tuple[str, ...] = ()
+) -> Iterator[QueueTier]:
+    with (
+        running_redis(args=redis_args) as redis,
+        running_parley(redis.url, mode="queue") as (web,),
+        running_workers(redis.url, workers, *worker_args) as started,
+    ):
+        yield QueueTier(redis, web, started)
 
 
 def chat(i: int) -> str:
@@ -123,11 +151,8 @@ def no_noise(process: ParleyProcess) -> None:
 
 
 async def test_one_web_process_and_two_workers_run_thirty_analyses() -> None:
-    with (
-        running_redis() as redis,
-        running_parley(redis.url, mode="queue") as (web,),
-        running_workers(redis.url, 2) as workers,
-    ):
+    with queue_tier(2) as tier:
+        redis, web, workers = tier.redis, tier.web, tier.workers
         async with httpx.AsyncClient(timeout=60, base_url=web.url) as client:
             posts = await asyncio.gather(
                 *(client.post("/api/analyze", json={"content": chat(i)}) for i in range(30))
@@ -169,11 +194,8 @@ async def test_a_hundred_concurrent_posts_of_one_conversation_queue_one_job() ->
 @pytest.mark.slow
 async def test_kill_9_of_the_worker_running_a_job_another_worker_finishes_it() -> None:
     content = big_chat()
-    with (
-        running_redis() as redis,
-        running_parley(redis.url, mode="queue") as (web,),
-        running_workers(redis.url, 2) as workers,
-    ):
+    with queue_tier(2) as tier:
+        web, workers = tier.web, tier.workers
         async with httpx.AsyncClient(timeout=60, base_url=web.url) as client:
             post = await client.post("/api/analyze", json={"content": content})
             assert post.status_code == 202, post.text
@@ -203,11 +225,8 @@ async def test_kill_9_of_the_worker_running_a_job_another_worker_finishes_it() -
 @pytest.mark.slow
 async def test_sigterm_hands_a_running_job_back_and_the_worker_exits_cleanly() -> None:
     content = big_chat()
-    with (
-        running_redis() as redis,
-        running_parley(redis.url, mode="queue") as (web,),
-        running_workers(redis.url, 2, "--grace", "0") as workers,
-    ):
+    with queue_tier(2, "--grace", "0") as tier:
+        web, workers = tier.web, tier.workers
         async with httpx.AsyncClient(timeout=60, base_url=web.url) as client:
             post = await client.post("/api/analyze", json={"content": content})
             links = post.json()["links"]
@@ -243,11 +262,9 @@ async def test_a_redis_restart_loses_no_job_and_leaves_none_stuck() -> None:
     """Redis with an append-only file is killed and restarted while one job runs and
     others wait: every job completes, none is left queued or running."""
     aof = ("--appendonly", "yes", "--appendfsync", "always")
-    with (
-        running_redis(args=aof) as redis,
-        running_parley(redis.url, mode="queue") as (web,),
-        running_workers(redis.url, 1) as (worker,),
-    ):
+    with queue_tier(1, redis_args=aof) as tier:
+        redis, web, workers = tier.redis, tier.web, tier.workers
+        (worker,) = workers
         async with httpx.AsyncClient(timeout=60, base_url=web.url) as client:
             first = await client.post("/api/analyze", json={"content": big_chat(60_000)})
             rest = [await client.post("/api/analyze", json={"content": chat(i)}) for i in range(4)]
@@ -312,11 +329,9 @@ async def test_sigterm_to_the_whole_process_group_still_lets_the_job_finish() ->
     processes too: they leave the stopping to their worker, which lets the running job
     finish within its grace period."""
     content = big_chat()
-    with (
-        running_redis() as redis,
-        running_parley(redis.url, mode="queue") as (web,),
-        running_workers(redis.url, 1, "--grace", "60") as (worker,),
-    ):
+    with queue_tier(1, "--grace", "60") as tier:
+        web, workers = tier.web, tier.workers
+        (worker,) = workers
         async with httpx.AsyncClient(timeout=60, base_url=web.url) as client:
             post = await client.post("/api/analyze", json={"content": content})
             links = post.json()["links"]

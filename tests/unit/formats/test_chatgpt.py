@@ -65,3 +65,22 @@ def test_message_without_role_names_the_record() -> None:
     with pytest.raises(ParseError) as info:
         parse(b'[{"role": "user", "content": "hi"}, {"content": "x"}]', format="messages")
     assert (info.value.format, info.value.record) == ("messages", 1)
+
+
+def test_speaker_and_text_messages_are_the_other_documented_shape() -> None:
+    conv = parse(
+        b'{"messages": [{"speaker": "Ana", "text": "hi", "timestamp": "2024-12-01T09:00:00Z"},'
+        b' {"speaker": "system", "text": "a person named system"}]}'
+    )
+    assert conv.format == "messages"
+    assert [(m.speaker, m.text) for m in conv.messages] == [
+        ("Ana", "hi"),
+        ("system", "a person named system"),  # only a *role* of system is a system line
+    ]
+    assert conv.messages[0].timestamp is not None
+
+
+def test_a_message_without_speaker_or_role_names_the_record() -> None:
+    with pytest.raises(ParseError, match='"speaker"') as info:
+        parse(b'[{"speaker": "Ana", "text": "hi"}, {"text": "x"}]', format="messages")
+    assert info.value.record == 1

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parley.analysis.formats import FORMAT_NAMES, parse, parse_path
+from parley.analysis.formats import FORMAT_NAMES, check, parse, parse_path
 from parley.errors import (
     InputError,
     InputTooLargeError,
@@ -316,3 +316,53 @@ def test_zip_holding_only_another_zip_is_refused_not_recursed() -> None:
 def test_device_file_is_refused_instead_of_read_forever() -> None:
     with pytest.raises(InputError, match="not a regular file"):
         parse_path("/dev/zero")
+
+
+def test_a_nul_inside_valid_utf8_is_refused_naming_where_it_is() -> None:
+    data = b"1/1/19, 12:00 - A: hi\n1/1/19,\x00 12:01 - B: yo\n"
+    with pytest.raises(ParseError) as info:
+        parse(data, format="whatsapp")
+    assert info.value.line == 2
+    assert "NUL character" in str(info.value)
+    assert "column 8" in str(info.value)
+    with pytest.raises(UnknownFormatError, match="NUL character"):
+        parse(data)
+
+
+def test_check_refuses_a_zip_bomb_from_its_directory_alone() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("_chat.txt", "1/1/19, 12:00 - A: " + "z" * 50_000)
+    with pytest.raises(InputTooLargeError, match="expands to 50019 bytes, over the 1000-byte"):
+        check(buf.getvalue(), max_expanded=1000)
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "expected"),
+    [
+        (b"1/1/19, 12:00 - A: hi\n", None, "whatsapp"),
+        (b'[{"speaker": "A", "text": "hi"}]', "m.json", "messages"),
+        (b"WEBVTT\n\n00:00.000 --> 00:01.000\n<v A>hi\n", None, "vtt"),
+    ],
+)
+def test_check_names_the_format_it_detects(
+    data: bytes, filename: str | None, expected: str
+) -> None:
+    assert check(data, filename=filename) == expected
+
+
+def test_check_names_the_format_of_the_one_file_inside_a_zip() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("notes/chat.csv", "timestamp,speaker,text\n2024-01-01 10:00,A,hi\n")
+    assert check(buf.getvalue()) == "csv"
+
+
+def test_check_refuses_what_parse_refuses_short_of_parsing() -> None:
+    with pytest.raises(UnknownFormatError, match="no known format"):
+        check(b"0")
+    with pytest.raises(ParseError, match="invalid JSON") as info:
+        check(b'{"a":\n ]', format="telegram")
+    assert info.value.line == 2
+    with pytest.raises(UnknownFormatError, match="unknown format 'nope'"):
+        check(b"x", format="nope")

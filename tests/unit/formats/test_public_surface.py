@@ -8,7 +8,7 @@ import parley.analysis.formats as formats
 
 
 def test_public_names_are_exactly_the_documented_interface() -> None:
-    assert formats.__all__ == ["FORMAT_NAMES", "parse", "parse_path"]
+    assert formats.__all__ == ["FORMAT_NAMES", "check", "parse", "parse_path"]
 
 
 def test_format_names_list_every_required_format_once() -> None:

@@ -7,10 +7,14 @@
 Errors: ParseError (names the format and the line or record where it broke),
 UnknownFormatError (no format matched; names those tried), InputError (unreadable path),
 InputTooLargeError (a zip that expands past the limit).
+
+`check(data, filename=..., format=...)` is what a server runs before it accepts a job:
+the same refusals `parse` makes short of parsing (limits, encoding, detection), cheaply,
+returning the format's name.
 """
 
 from __future__ import annotations
 
-from ._registry import FORMAT_NAMES, parse, parse_path
+from ._registry import FORMAT_NAMES, check, parse, parse_path
 
-__all__ = ["FORMAT_NAMES", "parse", "parse_path"]
+__all__ = ["FORMAT_NAMES", "check", "parse", "parse_path"]

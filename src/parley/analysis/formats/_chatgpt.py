@@ -6,8 +6,11 @@ reversed. System messages, nodes hidden from the conversation and nodes with no 
 skipped. The role is the speaker (`user`, `assistant`, `tool`). Several conversations make
 one conversation, one after another.
 
-messages: `[{"role", "content"}]` or `{"messages": [...]}`, content a string or a list of
-parts (strings, `{"type": "text", "text"}`, or other parts such as images, kept as media).
+messages: `[{"role", "content"}]` (chat-completion style) or `[{"speaker", "text"}]`, bare
+or as `{"messages": [...]}`; the text a string or a list of parts (strings,
+`{"type": "text", "text"}`, or other parts such as images, kept as media). `name`, when
+present, names the speaker; a `system` role is a system line; `timestamp`, `created_at`
+or `time` (ISO 8601 or epoch seconds) dates the message.
 """
 
 from __future__ import annotations
@@ -172,13 +175,25 @@ def _message_list(doc: Any) -> Any:
     return doc
 
 
+# Where a message's author and text are, in the shapes the format accepts: the first
+# key present wins.
+_WHO = ("speaker", "role")
+_WHAT = ("text", "content")
+
+
+def _first_key(item: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    return next((key for key in keys if key in item), None)
+
+
 def detect_messages_json(doc: Any) -> bool:
     items = _message_list(doc)
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         return False
     first = items[0]
-    role = first.get("role") if isinstance(first, dict) else None
-    return isinstance(role, str) and role in _ROLES and "content" in first
+    if _first_key(first, _WHAT) is None:
+        return False
+    role, speaker = first.get("role"), first.get("speaker")
+    return (isinstance(role, str) and role in _ROLES) or isinstance(speaker, str)
 
 
 def detect_messages(source: Source) -> bool:
@@ -188,15 +203,22 @@ def detect_messages(source: Source) -> bool:
 def parse_messages(source: Source) -> Conversation:
     items = _message_list(source.json)
     if not isinstance(items, list):
-        raise ParseError('expected a list of {"role", "content"} objects', format=MESSAGES)
+        raise ParseError(
+            'expected a list of {"speaker", "text"} or {"role", "content"} objects',
+            format=MESSAGES,
+        )
     messages: list[Message] = []
     for record, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("role"), str):
-            raise ParseError('a message has no string "role"', format=MESSAGES, record=record)
-        text, kind = _content(item.get("content"), record)
+        who = _first_key(item, _WHO) if isinstance(item, dict) else None
+        if who is None or not isinstance(item[who], str):
+            raise ParseError(
+                'a message has no string "speaker" (or "role")', format=MESSAGES, record=record
+            )
+        what = _first_key(item, _WHAT)
+        text, kind = _content(item[what] if what else None, record)
         if not text.strip():
             continue  # tool-call stubs and empty turns carry nothing to analyse
-        role = item["role"]
+        role = item[who]
         stamp = None
         for key in ("timestamp", "created_at", "time"):
             value = item.get(key)
@@ -206,7 +228,7 @@ def parse_messages(source: Source) -> Conversation:
                 stamp = parse_datetime(value)
             if stamp is not None:
                 break
-        if role == "system":
+        if who == "role" and role == "system":
             messages.append(
                 Message(speaker=None, text=text, timestamp=stamp, kind=MessageKind.SYSTEM)
             )
@@ -232,7 +254,11 @@ def _content(content: Any, record: int) -> tuple[str, MessageKind]:
     if isinstance(content, str):
         return content, MessageKind.TEXT
     if not isinstance(content, list):
-        raise ParseError("`content` is neither a string nor a list", format=MESSAGES, record=record)
+        raise ParseError(
+            "a message's text is neither a string nor a list of parts",
+            format=MESSAGES,
+            record=record,
+        )
     texts: list[str] = []
     media: list[str] = []
     for item in content_parts(content, "type"):

@@ -34,7 +34,7 @@ from . import (
 )
 from ._source import Archive, DirArchive, Source, SourceError, ZipArchive
 
-__all__ = ["FORMAT_NAMES", "parse", "parse_path"]
+__all__ = ["FORMAT_NAMES", "check", "parse", "parse_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +143,52 @@ def parse(data: bytes, *, filename: str | None = None, format: str | None = None
         return _run(Source(bytes(data), filename), None, format)
 
 
+def check(
+    data: bytes,
+    *,
+    filename: str | None = None,
+    format: str | None = None,
+    max_expanded: int | None = None,
+) -> str:
+    """What a server checks before it accepts a job, short of parsing it: the format is
+        known (or detected), a zip is within its limits (`max_expanded` bytes once unpacked,
+    by default MAX_ARCHIVE_BYTES),
+        the text decodes, a JSON format's document is JSON. Returns the format's name, so the
+        parse need not detect it again.
+
+        Raises what `parse` would for the same faults (InputTooLargeError for a zip over the
+        limit, UnknownFormatError, ParseError); a file that passes may still break deep
+        inside its format, which only the parse finds.
+    """
+    fmt = _known(format)
+    try:
+        source = Source(bytes(data), filename)
+        if source.is_zip:
+            return _check_archive(ZipArchive(source.data, max_bytes=max_expanded), fmt)
+        if fmt is None:
+            return _detect(source).name
+        source.text  # noqa: B018 - decodes, or says why it cannot
+        if fmt.json:
+            source.json  # noqa: B018
+        return fmt.name
+    except SourceError as exc:
+        raise _source_failure(exc, fmt) from None
+
+
+def _check_archive(archive: ZipArchive, fmt: _Format | None) -> str:
+    if fmt is None:
+        fmt = next((f for f in _FORMATS if f.detect_archive and f.detect_archive(archive)), None)
+    if fmt is not None and fmt.parse_archive is not None:
+        return fmt.name
+    files = _files(archive)
+    if len(files) == 1:
+        inner = archive.read(files[0])
+        if Source(inner).is_zip:
+            raise SourceError(f"the zip holds only another zip ({files[0]}); unpack it first")
+        return check(inner, filename=files[0], format=fmt.name if fmt else None)
+    raise _no_layout(files, fmt)
+
+
 def parse_path(path: str | os.PathLike[str], *, format: str | None = None) -> Conversation:
     """Parse the file at `path`, or an unpacked Slack export folder."""
     p = Path(path)
@@ -170,13 +216,25 @@ def parse_path(path: str | os.PathLike[str], *, format: str | None = None) -> Co
         return _run(Source(data, p.name), None, format)
 
 
-def _run(source: Source | None, archive: Archive | None, name: str | None) -> Conversation:
+def _known(name: str | None) -> _Format | None:
     if name is not None and name not in _BY_NAME:
         raise UnknownFormatError(
             f"unknown format {name!r}; known formats: {', '.join(FORMAT_NAMES)}",
             tried=FORMAT_NAMES,
         )
-    fmt = _BY_NAME[name] if name is not None else None
+    return _BY_NAME[name] if name is not None else None
+
+
+def _source_failure(exc: SourceError, fmt: _Format | None) -> ParleyError:
+    """An unreadable input, as the error of its format (or of no format, undetected)."""
+    if fmt is None:
+        where = f" (line {exc.line})" if exc.line is not None else ""
+        return UnknownFormatError(f"{exc}{where}; no format can read it", tried=FORMAT_NAMES)
+    return ParseError(str(exc), format=fmt.name, line=exc.line)
+
+
+def _run(source: Source | None, archive: Archive | None, name: str | None) -> Conversation:
+    fmt = _known(name)
     try:
         if source is not None and source.is_zip:
             archive = ZipArchive(source.data)
@@ -187,12 +245,7 @@ def _run(source: Source | None, archive: Archive | None, name: str | None) -> Co
             fmt = _detect(source)
         return _guarded(fmt, fmt.parse, source)
     except SourceError as exc:
-        if fmt is None:
-            where = f" (line {exc.line})" if exc.line is not None else ""
-            raise UnknownFormatError(
-                f"{exc}{where}; no format can read it", tried=FORMAT_NAMES
-            ) from None
-        raise ParseError(str(exc), format=fmt.name, line=exc.line) from None
+        raise _source_failure(exc, fmt) from None
 
 
 def _guarded(fmt: _Format, fn: Callable[[Any], Conversation], arg: Any) -> Conversation:
@@ -251,7 +304,7 @@ def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:
                 break
     if fmt is not None and fmt.parse_archive is not None:
         return _guarded(fmt, fmt.parse_archive, archive)
-    files = [n for n in archive.names() if "__MACOSX" not in n]
+    files = _files(archive)
     if len(files) == 1:
         # A zip around one file of any format: parse the file.
         inner = Source(archive.read(files[0]), files[0])
@@ -260,9 +313,18 @@ def _run_archive(archive: Archive, fmt: _Format | None) -> Conversation:
             # that contains itself from recursing without end.
             raise SourceError(f"the zip holds only another zip ({files[0]}); unpack it first")
         return _run(inner, None, fmt.name if fmt else None)
+    raise _no_layout(files, fmt)
+
+
+def _files(archive: Archive) -> list[str]:
+    """The archive's members that may be the conversation (not macOS's resource forks)."""
+    return [n for n in archive.names() if "__MACOSX" not in n]
+
+
+def _no_layout(files: list[str], fmt: _Format | None) -> ParleyError:
     if fmt is not None:
-        raise ParseError("the archive is not a known layout of this format", format=fmt.name)
-    raise UnknownFormatError(
+        return ParseError("the archive is not a known layout of this format", format=fmt.name)
+    return UnknownFormatError(
         f"no known export layout in this archive of {len(files)} files "
         f"(first: {', '.join(files[:3])})",
         tried=tuple(f.name for f in _FORMATS if f.detect_archive is not None),

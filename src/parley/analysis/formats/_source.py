@@ -7,7 +7,10 @@ Decoding policy (one place, the same for every text format):
 3. NUL bytes in what is left mean binary data (or UTF-16 without a BOM, which is tried
    when the NULs fall on alternate bytes) and are refused;
 4. otherwise cp1252, what Windows tools save "ANSI" text as; bytes cp1252 leaves undefined
-   make the input refused as undecodable rather than silently garbled.
+   make the input refused as undecodable rather than silently garbled;
+5. decoded text holding a NUL character is refused, naming its line and column: no
+   exporter writes one, and a NUL inside a date header would otherwise silently turn a
+   message into the continuation of the one before.
 """
 
 from __future__ import annotations
@@ -60,6 +63,23 @@ class SourceError(Exception):
 
 def decode(data: bytes) -> str:
     """Bytes to text by the policy in the module docstring; raises SourceError."""
+    return _without_nul(_decoded(data))
+
+
+def _without_nul(text: str) -> str:
+    at = text.find("\x00")
+    if at < 0:
+        return text
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    raise SourceError(
+        "the text holds a NUL character, which no chat export writes: the file is damaged "
+        f"(remove NULs with `tr -d '\\000' < in > out`); the first is at column {column}",
+        line=line,
+    )
+
+
+def _decoded(data: bytes) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode(data[len(bom) :], encoding)
@@ -160,7 +180,8 @@ class Archive(Protocol):
 
 
 class ZipArchive:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, max_bytes: int | None = None) -> None:
+        max_bytes = MAX_ARCHIVE_BYTES if max_bytes is None else max_bytes
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = [i for i in self._zip.infolist() if not i.is_dir()]
@@ -169,11 +190,11 @@ class ZipArchive:
         if len(infos) > MAX_ARCHIVE_MEMBERS:
             raise InputError(f"the zip holds {len(infos)} files; more than a chat export has")
         total = sum(i.file_size for i in infos)
-        if total > MAX_ARCHIVE_BYTES:
+        if total > max_bytes:
             raise InputTooLargeError(
-                f"the zip expands to {total} bytes, over the {MAX_ARCHIVE_BYTES}-byte limit; "
+                f"the zip expands to {total} bytes, over the {max_bytes}-byte limit; "
                 "export the chat without media",
-                limit=MAX_ARCHIVE_BYTES,
+                limit=max_bytes,
             )
         self._infos = {i.filename: i for i in infos}
 

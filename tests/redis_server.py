@@ -45,11 +45,18 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, password=self.password, socket_timeout=5)
 
+    def _listen(self) -> list[str]:
+        """Where the server listens (a TLS server: elsewhere, and how)."""
+        return ["--port", str(self.port), "--bind", "127.0.0.1"]
+
+    def _probe(self) -> redis.Redis:
+        """The client whose PING says the server is ready."""
+        return self.client()
+
     def start(self) -> None:
         cmd = [
             self.binary,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
+            *self._listen(),
             "--save", "",
             "--appendonly", "no",
             "--dir", self._dir.name,
@@ -58,15 +65,22 @@ class RedisServer:
         if self.password:
             cmd += ["--requirepass", self.password]
         self._proc = subprocess.Popen([*cmd, *self.args], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
+        # Generous: a busy machine may take seconds to start a process.
+        deadline = time.monotonic() + 30
         while True:
             try:
-                with contextlib.closing(self.client()) as c:
+                with contextlib.closing(self._probe()) as c:
                     c.ping()
                 return
-            except redis.ConnectionError:
-                if self._proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start: {self.log()}") from None
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                code = self._proc.poll()
+                if code is not None or time.monotonic() > deadline:
+                    self.stop()
+                    why = "within 30 s" if code is None else f"(it exited with {code})"
+                    raise RuntimeError(
+                        f"redis-server on port {self.port} did not answer a PING {why}; "
+                        f"last error {type(exc).__name__}: {exc}; its log: {self.log()}"
+                    ) from None
                 time.sleep(0.02)
 
     def stop(self) -> None:

@@ -11,6 +11,8 @@
     ├── JobConflictError       a job transition lost a race (another owner moved it on)
     ├── WorkerLostError        the process running a job's work died (killed, out of memory)
     ├── QueueFullError         queue mode: more jobs wait than PARLEY_QUEUE_MAX          → 503
+    ├── UnauthorizedError      a token is needed and none (or not a valid one) was sent   → 401
+    ├── ForbiddenError         a cross-site request, or a token that does not own it     → 403
     └── StoreError             the shared store failed
         ├── StoreUnavailableError  unreachable, timed out, refused auth                   → 503
         ├── StoreFullError         out of memory or over a provider's quota               → 507
@@ -25,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "ConfigError",
+    "ForbiddenError",
     "InputError",
     "InputTooLargeError",
     "InvalidIdError",
@@ -37,6 +40,7 @@ __all__ = [
     "StoreFullError",
     "StoreUnavailableError",
     "StoredValueError",
+    "UnauthorizedError",
     "UnknownFormatError",
     "WorkerLostError",
 ]
@@ -137,6 +141,14 @@ class WorkerLostError(ParleyError):
 
 class QueueFullError(ParleyError):
     """More jobs wait in the queue than PARLEY_QUEUE_MAX: try again later."""
+
+
+class UnauthorizedError(ParleyError):
+    """The request needs `Authorization: Bearer <token>` and did not carry a valid one."""
+
+
+class ForbiddenError(ParleyError):
+    """The request is not allowed from where it came, or for the token it carries."""
 
 
 class StoreError(ParleyError):

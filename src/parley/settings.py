@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -33,7 +33,8 @@ class ExecutionMode(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Settings:
     # Where the shared store lives; None means the in-process store (one process only).
-    redis_url: str | None = None
+    # It may hold a password: never in a repr, a log line or a message (see redact_url).
+    redis_url: str | None = field(default=None, repr=False)
     # Which variable redis_url came from (REDIS_URL or KV_URL), for messages.
     redis_url_source: str | None = None
     # Every key parley writes lives this long: long enough to poll and fetch a result,
@@ -59,6 +60,9 @@ class Settings:
     redis_max_connections: int = 32
     # Largest upload accepted (a 250k-message WhatsApp export is about 20 MB).
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Largest a zip upload may expand to (its members' sizes): a zip bomb is refused with
+    # a 413 before any of it is unpacked. A chat exported without media is far smaller.
+    max_expanded_bytes: int = 256 * 1024 * 1024
     # Largest stored result (after compression). Redis free tiers cap a value at ~1 MB.
     max_result_bytes: int = 1024 * 1024
     # Stored values above this size are gzip-compressed (below it, plain JSON
@@ -82,6 +86,17 @@ class Settings:
     analysis_processes: int | None = None
     log_level: str = "INFO"
     log_format: str | None = None  # json | console; None: console on a terminal, else json
+    # TLS to Redis (rediss://): a CA bundle to trust instead of the system's (a private
+    # CA), and a client certificate and key for servers that require one (mutual TLS).
+    redis_ca_file: Path | None = None
+    redis_cert_file: Path | None = None
+    redis_key_file: Path | None = None
+    # When set, starting analyses, erasing, conversation reads and /api/stats need
+    # `Authorization: Bearer <token>`; reads by job id stay open (the id is the capability).
+    api_token: str | None = field(default=None, repr=False)
+    # Origins (scheme://host[:port]) besides parley's own whose pages may POST and DELETE,
+    # and read the API through CORS: a front end served from another host.
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def redis_target(self) -> str:
@@ -144,7 +159,8 @@ def _parse(env: Mapping[str, str | None], name: str, parse: Callable[[str], T], 
     try:
         return parse(raw.strip())
     except (ValueError, TypeError):
-        raise ConfigError(f"{name}={raw!r} is not allowed: {allowed}.") from None
+        shown = "(hidden)" if name in _SECRET_VARIABLES else repr(raw)
+        raise ConfigError(f"{name}={shown} is not allowed: {allowed}.") from None
 
 
 def _positive_float(raw: str) -> float:
@@ -175,6 +191,29 @@ def _choice(*options: str) -> Callable[[str], str]:
         return raw.lower()
 
     return parse
+
+
+def _existing_file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(raw)
+    return path
+
+
+_ORIGIN = re.compile(r"^https?://[^\s/?#@]+$")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/").lower() for o in raw.split(",") if o.strip())
+    if not origins or not all(_ORIGIN.match(o) for o in origins):
+        raise ValueError(raw)
+    return origins
+
+
+def _token(raw: str) -> str:
+    if len(raw) < 16 or any(c.isspace() for c in raw):
+        raise ValueError("a token")  # never the token itself: it ends up in the message
+    return raw
 
 
 def _redis_url(env: Mapping[str, str | None]) -> tuple[str | None, str | None]:
@@ -226,6 +265,11 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
     "PARLEY_REDIS_RETRIES": ("redis_retries", _non_negative_int, "a whole number >= 0"),
     "PARLEY_REDIS_MAX_CONNECTIONS": ("redis_max_connections", _positive_int, "a whole number > 0"),
     "PARLEY_MAX_UPLOAD_BYTES": ("max_upload_bytes", _positive_int, "a whole number of bytes > 0"),
+    "PARLEY_MAX_EXPANDED_BYTES": (
+        "max_expanded_bytes",
+        _positive_int,
+        "a whole number of bytes > 0",
+    ),
     "PARLEY_MAX_RESULT_BYTES": ("max_result_bytes", _positive_int, "a whole number of bytes > 0"),
     "PARLEY_COMPRESS_THRESHOLD_BYTES": (
         "compress_threshold_bytes",
@@ -252,7 +296,22 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
         "debug, info, warning or error",
     ),
     "PARLEY_LOG_FORMAT": ("log_format", _choice("json", "console"), "json or console"),
+    "PARLEY_REDIS_CA_FILE": ("redis_ca_file", _existing_file, "the path of a PEM file"),
+    "PARLEY_REDIS_CERT_FILE": ("redis_cert_file", _existing_file, "the path of a PEM file"),
+    "PARLEY_REDIS_KEY_FILE": ("redis_key_file", _existing_file, "the path of a PEM file"),
+    "PARLEY_API_TOKEN": (
+        "api_token",
+        _token,
+        "at least 16 characters without spaces (for example `openssl rand -hex 32`)",
+    ),
+    "PARLEY_ALLOWED_ORIGINS": (
+        "allowed_origins",
+        _origins,
+        "a comma-separated list of origins such as https://app.example.com (no paths, no *)",
+    ),
 }
+# Secrets: a refused value is never echoed back.
+_SECRET_VARIABLES = frozenset({"PARLEY_API_TOKEN"})
 
 
 def load_settings(
@@ -263,9 +322,9 @@ def load_settings(
     values: dict[str, object] = {}
     values["redis_url"], values["redis_url_source"] = _redis_url(env)
     values["serverless"] = any(env.get(name) for name in _SERVERLESS_MARKERS)
-    for name, (field, parse, allowed) in _VARIABLES.items():
+    for name, (attribute, parse, allowed) in _VARIABLES.items():
         if env.get(name) not in (None, ""):
-            values[field] = _parse(env, name, parse, allowed)
+            values[attribute] = _parse(env, name, parse, allowed)
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.stale_seconds < 2 * settings.heartbeat_seconds:
         raise ConfigError(
@@ -273,6 +332,7 @@ def load_settings(
             f"PARLEY_HEARTBEAT_SECONDS={settings.heartbeat_seconds:g}, or a live job "
             "would be declared lost between two heartbeats."
         )
+    _check_tls(settings)
     if settings.stale_seconds >= settings.ttl_seconds:
         raise ConfigError(
             f"PARLEY_STALE_SECONDS={settings.stale_seconds:g} must be below "
@@ -280,3 +340,22 @@ def load_settings(
             "anyone can see that it was lost."
         )
     return settings
+
+
+def _check_tls(settings: Settings) -> None:
+    tls_files = {
+        "PARLEY_REDIS_CA_FILE": settings.redis_ca_file,
+        "PARLEY_REDIS_CERT_FILE": settings.redis_cert_file,
+        "PARLEY_REDIS_KEY_FILE": settings.redis_key_file,
+    }
+    given = [name for name, path in tls_files.items() if path is not None]
+    if given and not (settings.redis_url or "").startswith("rediss://"):
+        raise ConfigError(
+            f"{', '.join(given)} only apply to TLS connections: use a rediss:// "
+            f"{settings.redis_url_source or 'REDIS_URL'}."
+        )
+    if settings.redis_key_file is not None and settings.redis_cert_file is None:
+        raise ConfigError(
+            "PARLEY_REDIS_KEY_FILE is the key of a client certificate: set "
+            "PARLEY_REDIS_CERT_FILE as well."
+        )

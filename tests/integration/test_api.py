@@ -301,7 +301,10 @@ async def test_a_failed_job_result_carries_its_error_code(client: httpx.AsyncCli
 async def test_delete_erases_the_conversation(client: httpx.AsyncClient) -> None:
     started = (await client.post("/api/analyze", json={"content": WHATSAPP})).json()
     await wait_done(client, started["conversationId"])
-    deleted = await client.delete(f"/api/conversations/{started['conversationId']}")
+    deleted = await client.delete(
+        f"/api/conversations/{started['conversationId']}",
+        headers={"Authorization": f"Bearer {started['ownerToken']}"},
+    )
     assert deleted.json()["deletedKeys"] == 4
     assert (await client.get(started["links"]["result"])).status_code == 404
     assert (await client.get(started["links"]["progress"])).status_code == 404

@@ -103,6 +103,34 @@ async def test_a_completed_job_is_reused_unless_forced(store: JobStore) -> None:
     assert await store.get_result(job.job_id) == {"n": 1}  # the old result stays readable
 
 
+async def test_a_completed_job_whose_result_was_evicted_reads_as_result_lost(
+    store: JobStore, kv: KV
+) -> None:
+    job, _ = await store.create_or_get(CONV)
+    done = await store.complete(await store.start(job.job_id), {"n": 1})
+    assert await store.settled(done) == done  # the result is there: nothing changes
+
+    await kv.delete(f"result:{job.job_id}")  # what an allkeys-lru Redis does when full
+
+    lost = await store.settled(done)
+    assert lost.status is JobStatus.FAILED
+    assert lost.error is not None
+    assert lost.error.code is ErrorCode.RESULT_LOST
+    assert "maxmemory-policy noeviction" in lost.error.message
+    assert lost.error.code.rerunnable
+
+
+async def test_a_conversation_whose_result_was_evicted_runs_again(store: JobStore, kv: KV) -> None:
+    job, _ = await store.create_or_get(CONV)
+    await store.complete(await store.start(job.job_id), {"n": 1})
+    await kv.delete(f"result:{job.job_id}")
+
+    again, created = await store.create_or_get(CONV)
+
+    assert created
+    assert again.job_id != job.job_id
+
+
 async def test_a_live_job_is_not_replaced_even_when_forced(store: JobStore) -> None:
     job, _ = await store.create_or_get(CONV)
     await store.start(job.job_id)

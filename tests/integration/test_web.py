@@ -12,10 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from parley.api import create_app
-from parley.api.service import Service
 from parley.report import plotly_js_path
 from parley.settings import ExecutionMode, Settings
+from tests.apps import app_client
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 WHATSAPP = (FIXTURES / "whatsapp_android_dmy_24h.txt").read_text()
@@ -27,14 +26,8 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         ttl_seconds=60, execution_mode=ExecutionMode.BACKGROUND, analysis_processes=0
     )
-    app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
+    async with app_client(settings) as client:
         yield client
-        service: Service = await app.state.get_service()
-        await service.driver.join()
-        await app.state.close_service()
 
 
 class _Sources(HTMLParser):

@@ -6,12 +6,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from parley import __version__
+from parley.api.access import LazyGuard
 from parley.api.errors import install_error_handlers
-from parley.api.routes import router
+from parley.api.routes import openapi_components, router
 from parley.api.service import Service
 from parley.api.web import install_web
 from parley.errors import ParleyError
@@ -65,19 +67,21 @@ class _ServiceHolder:
                 self._service.driver.abandon()
                 self._service = None
             try:
-                self._service = await Service.start(self._settings or self._load())
+                self._service = await Service.start(self.settings())
             except ParleyError as exc:
                 self._failure = (time.monotonic(), exc)
                 raise
             self._failure = None
             return self._service
 
-    def _load(self) -> Settings:
-        """The environment's settings, read once, with logging configured from them."""
-        settings = load_settings()
-        configure_logging(settings.log_level, settings.log_format or "json")
-        self._settings = settings
-        return settings
+    def settings(self) -> Settings:
+        """The app's settings: given, or the environment's, read once (with logging
+        configured from them). Raises ConfigError for a value parley cannot use."""
+        if self._settings is None:
+            settings = load_settings()
+            configure_logging(settings.log_level, settings.log_format or "json")
+            self._settings = settings
+        return self._settings
 
     async def close(self) -> None:
         if self._service is not None:
@@ -100,7 +104,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="parley", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.get_service = holder.get
     app.state.close_service = holder.close
+    app.add_middleware(LazyGuard, settings=holder.settings)
     install_error_handlers(app)
     app.include_router(router)
     install_web(app)
+    _complete_openapi(app)
     return app
+
+
+def _complete_openapi(app: FastAPI) -> None:
+    """Add the schemas FastAPI cannot see (the analyze body's) to the document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(
+                openapi_components()
+            )
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

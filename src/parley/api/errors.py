@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley.errors import (
     ConfigError,
+    ForbiddenError,
     InputError,
     InputTooLargeError,
     InvalidIdError,
@@ -21,6 +22,7 @@ from parley.errors import (
     QueueFullError,
     StoreFullError,
     StoreUnavailableError,
+    UnauthorizedError,
 )
 from parley.log import get_logger
 
@@ -32,6 +34,8 @@ _STATUS: tuple[tuple[type[ParleyError], int, str], ...] = (
     (InvalidIdError, 400, "invalid_id"),
     (InputError, 400, "input_error"),
     (InputTooLargeError, 413, "too_large"),
+    (UnauthorizedError, 401, "unauthorized"),
+    (ForbiddenError, 403, "forbidden"),
     (JobNotFoundError, 404, "not_found"),
     (JobConflictError, 409, "conflict"),
     (QueueFullError, 503, "queue_full"),
@@ -54,6 +58,8 @@ def error_response(exc: ParleyError) -> JSONResponse:
     if details := exc.details():
         body["details"] = details
     headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="parley"'}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from parley import __version__
-from parley.api.errors import error_response
+from parley.analysis.formats import FORMAT_NAMES
 from parley.api.schemas import (
     ID_PATTERN,
     AnalyzeRequest,
@@ -25,9 +25,10 @@ from parley.errors import JobNotFoundError, StoreUnavailableError
 from parley.jobs import ErrorCode, Job, JobStatus, Progress
 from parley.jobs.drivers import Submission
 from parley.jobs.keys import JOB_ID_PATTERN
+from parley.jobs.tokens import new_owner_token
 from parley.settings import ExecutionMode
 
-__all__ = ["router"]
+__all__ = ["openapi_components", "router"]
 
 router = APIRouter(prefix="/api")
 
@@ -36,6 +37,8 @@ JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad input: says what and where"},
+    401: {"model": ErrorBody, "description": "PARLEY_API_TOKEN is set and was not sent"},
+    403: {"model": ErrorBody, "description": "A cross-site request, or another owner's token"},
     404: {"model": ErrorBody, "description": "Unknown or expired (hasResult false)"},
     503: {"model": ErrorBody, "description": "The store is unreachable, or the queue is full"},
     507: {"model": ErrorBody, "description": "The store is full"},
@@ -68,10 +71,13 @@ def _not_found(what: str) -> JobNotFoundError:
     return JobNotFoundError(f"{what} is unknown or has expired (results live 1 hour)")
 
 
-def _analyze_body(job: Job, deduplicated: bool, result: Any = None) -> dict[str, Any]:
+def _analyze_body(
+    job: Job, deduplicated: bool, result: Any = None, owner_token: str | None = None
+) -> dict[str, Any]:
     """`hasResult` says whether the job has a result (fetch it from links.result); the
-    `result` itself is included only when the request waited for it."""
-    return {
+    `result` itself is included only when the request waited for it; `ownerToken` only
+    when this request created the job (it is shown once: parley keeps its hash only)."""
+    body = {
         "jobId": job.job_id,
         "conversationId": job.conversation_id,
         "status": job.status.value,
@@ -81,6 +87,9 @@ def _analyze_body(job: Job, deduplicated: bool, result: Any = None) -> dict[str,
         "result": result,
         "error": job.error.to_json() if job.error else None,
     }
+    if owner_token is not None:
+        body["ownerToken"] = owner_token
+    return body
 
 
 def _input_failure(job: Job) -> JSONResponse | None:
@@ -98,19 +107,29 @@ def _input_failure(job: Job) -> JSONResponse | None:
     return None
 
 
+# The route reads its body itself (JSON or multipart, with a size limit), so its schema
+# is declared here; the models it refers to join the document's components
+# (`openapi_components`), where "#/components/schemas/..." finds them.
+_ANALYZE_SCHEMA = AnalyzeRequest.json_schema(ref_template="#/components/schemas/{model}")
 _BODY_DOC = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": AnalyzeRequest.model_json_schema()},
+            "application/json": {
+                "schema": {k: v for k, v in _ANALYZE_SCHEMA.items() if k != "$defs"}
+            },
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
-                        "format": {"type": "string"},
-                        "conversationId": {"type": "string", "pattern": ID_PATTERN},
+                        "format": {"type": "string", "enum": list(FORMAT_NAMES)},
+                        "conversationId": {
+                            "type": "string",
+                            "pattern": ID_PATTERN,
+                            "maxLength": 128,
+                        },
                         "force": {"type": "boolean"},
                     },
                 }
@@ -118,6 +137,11 @@ _BODY_DOC = {
         },
     }
 }
+
+
+def openapi_components() -> dict[str, Any]:
+    """The schemas the analyze body refers to, for the document's components."""
+    return dict(_ANALYZE_SCHEMA.get("$defs", {}))
 
 
 @router.post(
@@ -137,26 +161,38 @@ async def analyze(
     202 with the new job; 200 with `deduplicated: true` when the conversation already has
     a live or completed job (unless `force`). Inline (`?wait=true`, or on a serverless
     host) the response carries the result."""
-    upload = await read_upload(request, svc.settings.max_upload_bytes)
+    svc.access.require_operator(request, "starting an analysis")
+    upload = await read_upload(request, svc.settings)
+    owner_token, token_hash = new_owner_token()
     submitted = await svc.driver.submit(
-        Submission(upload.conversation_id, upload.input, force=upload.force, wait=wait)
+        Submission(
+            upload.conversation_id,
+            upload.input,
+            force=upload.force,
+            wait=wait,
+            token_hash=token_hash,
+        )
     )
     job = submitted.job
     if (rejected := _input_failure(job)) is not None:
         return rejected
+    token = owner_token if submitted.created else None
     if not job.status.finished:
         return JSONResponse(
-            _analyze_body(job, not submitted.created), status_code=202 if submitted.created else 200
+            _analyze_body(job, not submitted.created, owner_token=token),
+            status_code=202 if submitted.created else 200,
         )
     # Finished: inline, or waited for, or deduplicated. The result rides along only
     # when the request asked to wait for it (or could not help waiting: inline).
     with_result = wait or svc.mode is ExecutionMode.INLINE
-    result = (
-        await svc.store.get_result(job.job_id)
-        if with_result and job.status is JobStatus.COMPLETED
-        else None
+    result = None
+    if with_result and job.status is JobStatus.COMPLETED:
+        result = await svc.store.get_result(job.job_id)
+        if result is None:
+            job = job.without_result()
+    return JSONResponse(
+        _analyze_body(job, not submitted.created, result, owner_token=token), status_code=200
     )
-    return JSONResponse(_analyze_body(job, not submitted.created, result), status_code=200)
 
 
 @router.get(
@@ -164,8 +200,9 @@ async def analyze(
     response_model=ProgressResponse,
     responses=_ERRORS,
 )
-async def progress(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
+async def progress(conversationId: ConversationId, svc: Svc, request: Request) -> dict[str, Any]:
     """The conversation's latest progress: one store read."""
+    svc.access.require_operator(request, "reading a conversation by its id")
     found = await svc.store.get_progress(conversationId)
     if found is None:
         raise _not_found(f"conversation {conversationId}")
@@ -174,11 +211,12 @@ async def progress(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
 
 
 async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
+    job = await svc.store.settled(job)
     progress = await svc.store.get_progress(job.conversation_id)
     if progress is not None:
         svc.driver.notice(progress)
     return {
-        **job.to_json(),
+        **job.to_public_json(),
         "hasResult": job.status is JobStatus.COMPLETED,
         "progress": (
             _progress_body(job.conversation_id, progress)
@@ -205,16 +243,17 @@ async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
 )
 async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
     """200 with the result; 202 while the job runs; the error (with its code) when it
-    failed; 404 when unknown or expired."""
+    failed, or when its result was evicted (`result_lost`); 404 when unknown or expired."""
     job = await svc.store.get_job(jobId)
     if job is None:
         raise _not_found(f"job {jobId}")
     body: dict[str, Any] = {"jobId": job.job_id, "hasResult": False, "status": job.status.value}
     if job.status is JobStatus.COMPLETED:
         result = await svc.store.get_result(jobId)
-        if result is None:
-            return error_response(_not_found(f"the result of job {jobId}"))
-        return JSONResponse({**body, "hasResult": True, "result": result})
+        if result is not None:
+            return JSONResponse({**body, "hasResult": True, "result": result})
+        job = job.without_result()
+        body["status"] = job.status.value
     if job.status is JobStatus.FAILED:
         assert job.error is not None
         return JSONResponse({**body, "error": job.error.to_json()})
@@ -222,8 +261,11 @@ async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
 
 
 @router.get("/conversations/{conversationId}", response_model=JobResponse, responses=_ERRORS)
-async def get_conversation(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
+async def get_conversation(
+    conversationId: ConversationId, svc: Svc, request: Request
+) -> dict[str, Any]:
     """The conversation's current job, through its index."""
+    svc.access.require_operator(request, "reading a conversation by its id")
     job = await svc.store.find_job(conversationId)
     if job is None:
         raise _not_found(f"conversation {conversationId}")
@@ -231,8 +273,17 @@ async def get_conversation(conversationId: ConversationId, svc: Svc) -> dict[str
 
 
 @router.delete("/conversations/{conversationId}", responses=_ERRORS)
-async def delete_conversation(conversationId: ConversationId, svc: Svc) -> dict[str, Any]:
-    """Erase the conversation's progress, index, job and result now."""
+async def delete_conversation(
+    conversationId: ConversationId, svc: Svc, request: Request
+) -> dict[str, Any]:
+    """Erase the conversation's progress, index, job and result now. Needs the owner
+    token its POST answered with (`Authorization: Bearer <ownerToken>`), or the
+    operator's PARLEY_API_TOKEN."""
+    if not svc.access.is_operator(request):
+        job = await svc.store.find_job(conversationId)
+        if job is None:
+            raise _not_found(f"conversation {conversationId}")
+        svc.access.require_owner(request, job, "erasing a conversation")
     deleted = await svc.store.erase(conversationId)
     return {"conversationId": conversationId, "deletedKeys": deleted}
 
@@ -256,11 +307,12 @@ async def health(svc: Svc) -> JSONResponse:
 
 
 @router.get("/stats", responses=_ERRORS)
-async def stats(svc: Svc) -> dict[str, Any]:
+async def stats(svc: Svc, request: Request) -> dict[str, Any]:
     """The store's memory and limit, keys and bytes per key family, how many more results
     fit, and commands processed: what the hosting dashboard shows, from inside. Scanning
     the keys costs commands on a metered Redis, so a worker answers from a copy at most
     `STATS_CACHE_SECONDS` old (`cachedAt` says when it was taken)."""
+    svc.access.require_operator(request, "reading the store's statistics")
     return await svc.cached_stats()
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from parley.analysis.formats import FORMAT_NAMES
 from parley.jobs.keys import CONVERSATION_ID_PATTERN
 from parley.jobs.models import ErrorCode
 from parley.settings import ExecutionMode
@@ -13,12 +14,14 @@ from parley.settings import ExecutionMode
 __all__ = [
     "AnalyzeRequest",
     "AnalyzeResponse",
+    "ContentRequest",
     "ErrorBody",
     "HealthResponse",
     "JobBody",
     "JobErrorBody",
     "JobResponse",
     "Links",
+    "MessagesRequest",
     "ProgressResponse",
     "ResultResponse",
 ]
@@ -27,25 +30,87 @@ Status = Literal["queued", "running", "completed", "failed"]
 ID_PATTERN = CONVERSATION_ID_PATTERN
 
 
-class AnalyzeRequest(BaseModel):
-    """A conversation as file text (`content`) or as a message list (`messages`)."""
+FormatName = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
 
-    model_config = ConfigDict(extra="forbid")
 
-    content: str | None = Field(
-        None, description="The file's text: a WhatsApp export, a transcript, JSON...", min_length=1
+class _Request(BaseModel):
+    # Strict: a JSON value is taken as the type the schema says, never coerced (`false`
+    # is no timestamp, "1" no boolean), so the schema is exactly what is accepted.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    filename: str | None = Field(
+        None,
+        max_length=255,
+        description="The file's name: a hint for detection (`.json`, `.txt`...)",
+        examples=["WhatsApp Chat with Ana.txt"],
     )
-    messages: list[dict[str, Any]] | None = Field(
-        None, description='A message list: [{"role" or "speaker", "content" or "text"}]'
-    )
-    format: str | None = Field(None, description="Skip detection: the format's name")
-    filename: str | None = Field(None, description="The file's name, a hint for detection")
     conversationId: str | None = Field(
         None,
         pattern=ID_PATTERN,
-        description="Your id for the conversation; derived from the content when absent",
+        max_length=128,
+        description="Your id for the conversation; derived from the content when absent. "
+        "Choose one nobody can guess: whoever knows it can follow the conversation.",
     )
     force: bool = Field(False, description="Analyse again even when a result exists")
+
+
+class ContentRequest(_Request):
+    """A conversation as the text of its export file."""
+
+    content: str = Field(
+        min_length=1,
+        # Not only white space (the server says "the conversation is empty" for that).
+        json_schema_extra={"pattern": r"\S"},
+        description="The file's text: a WhatsApp export, a transcript, a JSON export...",
+        examples=["12/01/2024, 09:00 - Ana: good morning\n12/01/2024, 09:01 - Ben: morning!\n"],
+    )
+    format: FormatName | None = Field(None, description="Skip detection: the format's name")
+
+
+class TextPart(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    type: str | None = None
+    text: str | None = None
+
+
+Text = str | list[str | TextPart] | None
+When = str | float | None
+
+
+class SpeakerMessage(BaseModel):
+    """`{"speaker", "text"}`, optionally dated."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    speaker: str = Field(min_length=1, examples=["Ana"])
+    text: Text = Field(None, examples=["Shall we ship on Friday?"])
+    timestamp: When = Field(None, description="ISO 8601, or seconds since the epoch")
+
+
+class RoleMessage(BaseModel):
+    """Chat-completion style: `{"role", "content"}`; `name` names the speaker, a
+    `system` role is a system line."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    role: str = Field(min_length=1, examples=["user"])
+    content: Text = Field(None, examples=["Hello!"])
+    name: str | None = None
+    timestamp: When = Field(None, description="ISO 8601, or seconds since the epoch")
+
+
+class MessagesRequest(_Request):
+    """A conversation as a list of messages, in either documented shape."""
+
+    messages: list[SpeakerMessage | RoleMessage] = Field(
+        description="The messages in order; messages without text are skipped"
+    )
+    format: Literal["messages"] | None = Field(None, description='Only "messages", if given')
+
+
+# Exactly one of the two: a body with both `content` and `messages` matches neither.
+AnalyzeRequest = TypeAdapter(ContentRequest | MessagesRequest)
 
 
 class JobErrorBody(BaseModel):
@@ -110,6 +175,12 @@ class AnalyzeResponse(BaseModel):
     status: Status
     deduplicated: bool
     links: Links
+    ownerToken: str | None = Field(
+        None,
+        description="Only when this request created the job: the secret that lets its "
+        "holder erase the conversation (send it as `Authorization: Bearer ...`). Shown "
+        "once; parley stores only its hash.",
+    )
     hasResult: bool = False
     result: dict[str, Any] | None = None
     error: JobErrorBody | None = None

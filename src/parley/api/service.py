@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from parley.api.access import Access
 from parley.errors import ConfigError
 from parley.jobs import JobStore, StoreConfig
 from parley.jobs.drivers import BackgroundDriver, Driver, InlineDriver, QueueDriver
@@ -79,6 +80,7 @@ class Service:
     driver: Driver
     instance: str
     loop: asyncio.AbstractEventLoop
+    access: Access
     _stats: tuple[float, dict[str, Any]] | None = None
 
     @property
@@ -117,7 +119,8 @@ class Service:
             mode=mode.value,
             instance=instance,
         )
-        return cls(settings, kv, store, driver, instance, asyncio.get_running_loop())
+        access = Access.from_settings(settings)
+        return cls(settings, kv, store, driver, instance, asyncio.get_running_loop(), access)
 
     async def cached_stats(self) -> dict[str, Any]:
         """The store's statistics, collected at most once per STATS_CACHE_SECONDS."""

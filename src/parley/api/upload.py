@@ -1,5 +1,7 @@
 """Reading an analysis request: JSON or a multipart upload, refused with 413 as soon as it
-passes the size limit, before the rest of the body is read."""
+passes the size limit, before the rest of the body is read, and checked (`formats.check`:
+limits, encoding, format) before any job is created: every refusal of the input is a 4xx
+of the POST, in every execution mode."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from parley.api.schemas import AnalyzeRequest
+from parley.analysis.formats import check
+from parley.api.schemas import ContentRequest, MessagesRequest
 from parley.errors import InputError, InputTooLargeError
 from parley.jobs import JobInput, validate_conversation_id
+from parley.settings import Settings
 
 __all__ = ["Upload", "read_upload"]
 
@@ -59,18 +63,32 @@ def derive_conversation_id(data: bytes, format: str | None) -> str:
     return f"c-{digest[:32]}"
 
 
-def _upload(
-    data: bytes, filename: str | None, format: str | None, conversation_id: str | None, force: bool
-) -> Upload:
-    if not data.strip():
-        raise InputError("the conversation is empty")
-    if conversation_id:
-        validate_conversation_id(conversation_id)
-    return Upload(
-        JobInput(data, filename, format or None),
-        conversation_id or derive_conversation_id(data, format),
-        force,
-    )
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """One request's reading: the limits it is held to."""
+
+    max_bytes: int
+    max_expanded: int
+
+    def upload(
+        self,
+        data: bytes,
+        filename: str | None,
+        format: str | None,
+        conversation_id: str | None,
+        force: bool,
+    ) -> Upload:
+        if not data.strip():
+            raise InputError("the conversation is empty")
+        if conversation_id:
+            validate_conversation_id(conversation_id)
+        detected = check(data, filename=filename, format=format, max_expanded=self.max_expanded)
+        return Upload(
+            # The format found here is the one the work parses with: no second detection.
+            JobInput(data, filename, detected),
+            conversation_id or derive_conversation_id(data, format),
+            force,
+        )
 
 
 async def _off_loop(fn: Callable[[], T], size: int) -> T:
@@ -79,33 +97,43 @@ async def _off_loop(fn: Callable[[], T], size: int) -> T:
     return await asyncio.to_thread(fn) if size > _OFFLOAD_BYTES else fn()
 
 
-async def _read_json(request: Request, limit: int) -> Upload:
-    body = b"".join([chunk async for chunk in _limited(request, limit)])
-    return await _off_loop(lambda: _parse_json(body), len(body))
+async def _read_json(request: Request, reader: _Reader) -> Upload:
+    body = b"".join([chunk async for chunk in _limited(request, reader.max_bytes)])
+    return await _off_loop(lambda: _parse_json(body, reader), len(body))
 
 
-def _parse_json(body: bytes) -> Upload:
+def _parse_json(body: bytes, reader: _Reader) -> Upload:
     try:
-        parsed = AnalyzeRequest.model_validate_json(body)
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"the request body is not JSON: {exc}") from None
+    if not isinstance(raw, dict) or ("content" in raw) == ("messages" in raw):
+        raise InputError('send exactly one of "content" (the file text) and "messages" (a list)')
+    model = ContentRequest if "content" in raw else MessagesRequest
+    try:
+        parsed = model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise InputError(f"invalid request body at {where}: {first['msg']}") from None
-    if (parsed.content is None) == (parsed.messages is None):
-        raise InputError('send exactly one of "content" (the file text) and "messages" (a list)')
     fmt: str | None
-    if parsed.messages is not None:
-        data = json.dumps(parsed.messages, ensure_ascii=False).encode()
-        fmt = parsed.format or "messages"
+    if isinstance(parsed, MessagesRequest):
+        # The messages as sent (unknown fields included), as the messages format reads them.
+        data = json.dumps(raw["messages"], ensure_ascii=False).encode()
+        fmt = "messages"
     else:
-        assert parsed.content is not None
+        assert isinstance(parsed, ContentRequest)
         data, fmt = parsed.content.encode(), parsed.format
-    return _upload(data, parsed.filename, fmt, parsed.conversationId, parsed.force)
+    return reader.upload(data, parsed.filename, fmt, parsed.conversationId, parsed.force)
 
 
-async def _read_multipart(request: Request, limit: int) -> Upload:
+async def _read_multipart(request: Request, reader: _Reader) -> Upload:
     parser = MultiPartParser(
-        request.headers, _limited(request, limit), max_files=1, max_fields=8, max_part_size=1024
+        request.headers,
+        _limited(request, reader.max_bytes),
+        max_files=1,
+        max_fields=8,
+        max_part_size=1024,
     )
     try:
         form = await parser.parse()
@@ -118,7 +146,7 @@ async def _read_multipart(request: Request, limit: int) -> Upload:
         data = await file.read()
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         return await _off_loop(
-            lambda: _upload(
+            lambda: reader.upload(
                 data,
                 file.filename,
                 fields.get("format") or None,
@@ -131,12 +159,14 @@ async def _read_multipart(request: Request, limit: int) -> Upload:
         await form.close()
 
 
-async def read_upload(request: Request, limit: int) -> Upload:
+async def read_upload(request: Request, settings: Settings) -> Upload:
+    """The request's conversation, read within the limits of `settings` and checked."""
+    reader = _Reader(settings.max_upload_bytes, settings.max_expanded_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        return await _read_multipart(request, limit)
+        return await _read_multipart(request, reader)
     if content_type in ("application/json", ""):
-        return await _read_json(request, limit)
+        return await _read_json(request, reader)
     raise InputError(
         f"unsupported content type {content_type!r}: send application/json or "
         "multipart/form-data with a file field"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import os
 import socket
 import sys
@@ -17,9 +18,12 @@ from uvicorn.supervisors import Multiprocess
 from parley.errors import ConfigError
 from parley.jobs.keys import KeyLayout
 from parley.kv import describe_store, open_kv
+from parley.log import get_logger
 from parley.settings import ExecutionMode, Settings
 
 __all__ = ["register"]
+
+log = get_logger("parley.serve")
 
 
 def register(subparsers: Any) -> None:
@@ -86,6 +90,13 @@ def run(args: argparse.Namespace) -> int:
         ),
         file=sys.stderr,
     )
+    if settings.api_token is None and not _loopback(args.host):
+        log.warning(
+            "api_open",
+            host=args.host,
+            reason="PARLEY_API_TOKEN is not set: anyone who can reach this address may "
+            "start analyses and read /api/stats (erasing needs the owner token)",
+        )
     if args.open:
         # Opened by a timer so the browser arrives after the server listens.
         wildcard = args.host in ("0.0.0.0", "::")  # noqa: S104 - recognising, not binding
@@ -110,6 +121,16 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 def _rank(level: str) -> int:

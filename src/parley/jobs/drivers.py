@@ -55,6 +55,7 @@ class Submission:
     input: JobInput
     force: bool = False  # run again even when a completed job exists
     wait: bool = False  # answer only once the job has finished
+    token_hash: str | None = None  # a new job's owner token, hashed (jobs.tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,10 @@ class _Base:
 
     async def _create(self, submission: Submission) -> tuple[Job, bool]:
         return await self.store.create_or_get(
-            submission.conversation_id, force=submission.force, mode=self.mode
+            submission.conversation_id,
+            force=submission.force,
+            mode=self.mode,
+            token_hash=submission.token_hash,
         )
 
     def notice(self, progress: Progress) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import hmac
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from parley.jobs.keys import new_job_id
+from parley.jobs.tokens import hash_token
 from parley.settings import ExecutionMode
 
 __all__ = ["REQUEUED", "ErrorCode", "Job", "JobError", "JobStatus", "Progress", "utcnow"]
@@ -54,11 +56,17 @@ class ErrorCode(StrEnum):
     STORE_FULL = "store_full"  # the store refused the result: out of memory or quota
     INPUT_MISSING = "input_missing"  # queue: the stored input expired or was erased
     ATTEMPTS_EXHAUSTED = "attempts_exhausted"  # queue: lost by its worker too many times
+    RESULT_LOST = "result_lost"  # completed, but the store evicted its result since
 
     @property
     def rerunnable(self) -> bool:
         """The same input may well succeed if sent again (nothing is wrong with it)."""
-        return self in (ErrorCode.WORKER_LOST, ErrorCode.WORKER_STOPPED, ErrorCode.STORE_FULL)
+        return self in (
+            ErrorCode.WORKER_LOST,
+            ErrorCode.WORKER_STOPPED,
+            ErrorCode.STORE_FULL,
+            ErrorCode.RESULT_LOST,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +115,27 @@ class Job:
     owner: str | None = None  # who runs (or last ran) it: host:pid of the process
     error: JobError | None = None
     result_bytes: int | None = None
+    # SHA-256 of the owner token its POST answered with: whoever holds the token may erase
+    # the conversation. The token itself is never stored, and the hash never shown.
+    token_hash: str | None = field(default=None, repr=False)
 
     @classmethod
-    def new(cls, conversation_id: str, now: datetime, mode: ExecutionMode) -> Job:
-        return cls(new_job_id(), conversation_id, JobStatus.QUEUED, now, mode)
+    def new(
+        cls,
+        conversation_id: str,
+        now: datetime,
+        mode: ExecutionMode,
+        token_hash: str | None = None,
+    ) -> Job:
+        return cls(
+            new_job_id(), conversation_id, JobStatus.QUEUED, now, mode, token_hash=token_hash
+        )
+
+    def owned_by(self, token: str) -> bool:
+        """Whether `token` is this job's owner token (compared in constant time)."""
+        return self.token_hash is not None and hmac.compare_digest(
+            self.token_hash, hash_token(token)
+        )
 
     def replace(self, **changes: Any) -> Job:
         return dataclasses.replace(self, **changes)
@@ -144,6 +169,20 @@ class Job:
             return self.replace(status=JobStatus.QUEUED)
         return self.replace(status=JobStatus.FAILED, error=_lost(stale_seconds))
 
+    def without_result(self) -> Job:
+        """A completed job whose result is gone, as readers must see it: failed, with
+        result_lost (only an evicting store drops a result before its job)."""
+        return self.replace(
+            status=JobStatus.FAILED,
+            error=JobError(
+                ErrorCode.RESULT_LOST,
+                "the analysis finished, but the store has since evicted its result to free "
+                "memory (Redis under an allkeys-* or volatile-* maxmemory-policy); analyse "
+                "it again, and set maxmemory-policy noeviction so that a full store refuses "
+                "new work (507) instead of dropping results",
+            ),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "jobId": self.job_id,
@@ -159,7 +198,14 @@ class Job:
             "owner": self.owner,
             "error": self.error.to_json() if self.error else None,
             "resultBytes": self.result_bytes,
+            **({"tokenHash": self.token_hash} if self.token_hash else {}),
         }
+
+    def to_public_json(self) -> dict[str, Any]:
+        """What a reader of the API is shown: the record without its token hash."""
+        shown = self.to_json()
+        shown.pop("tokenHash", None)
+        return shown
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Job:
@@ -180,6 +226,7 @@ class Job:
             owner=data.get("owner"),
             error=JobError.from_json(error) if error else None,
             result_bytes=data.get("resultBytes"),
+            token_hash=data.get("tokenHash"),
         )
 
 

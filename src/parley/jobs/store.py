@@ -136,6 +136,8 @@ class JobStore:
     async def _replaceable(self, current: Job | None, *, force: bool) -> bool:
         if current is None or current.status is JobStatus.FAILED:
             return True  # missing, failed, or its worker was lost: run it again
+        if current.status is JobStatus.COMPLETED and not await self.has_result(current.job_id):
+            return True  # evicted: the one thing a reader wants is gone
         if current.status is JobStatus.QUEUED and current.queued_for_workers:
             return await self._never_enqueued(current)
         return force and current.status is JobStatus.COMPLETED
@@ -167,13 +169,15 @@ class JobStore:
         *,
         force: bool = False,
         mode: ExecutionMode = ExecutionMode.BACKGROUND,
+        token_hash: str | None = None,
     ) -> tuple[Job, bool]:
         """The conversation's job, creating it when there is none to reuse.
 
         Returns (job, created). An existing queued, running or completed job is returned
         as it is (completed ones are re-run only with `force`); a failed or lost one is
         replaced. Concurrent callers, in any process, all get the one job. `mode` is the
-        driver that will run a new job, and decides its stale rule. A creation the store
+        driver that will run a new job, and decides its stale rule; `token_hash` is its owner
+        token's (see jobs.tokens). A creation the store
         refuses part-way (full, unreachable) leaves no job and no index behind.
 
         A queue job gets no progress here: the caller adds it to the stream, then calls
@@ -200,7 +204,7 @@ class JobStore:
                         await self._mark_lost(current.job_id)
                     except JobConflictError:
                         continue  # its worker came back to life: read it again
-            job = Job.new(conversation_id, self._clock(), mode)
+            job = Job.new(conversation_id, self._clock(), mode, token_hash)
             # The job record exists before the index points at it, so a reader that
             # follows the index always finds the job.
             await self.kv.set(
@@ -505,6 +509,19 @@ class JobStore:
         return (
             None if found is None else found[1].effective(self._clock(), self.config.stale_seconds)
         )
+
+    async def has_result(self, job_id: str) -> bool:
+        """Whether the job's result is still stored (one TTL read, not the value)."""
+        return await self.kv.ttl(self.keys.result(validate_job_id(job_id))) is not None
+
+    async def settled(self, job: Job) -> Job:
+        """`job` as a reader must see it once it has completed: failed/result_lost when its
+        result is gone. (Results are written first and outlive their jobs, so only an
+        evicting store gets here.) One read, for completed jobs only."""
+        if job.status is JobStatus.COMPLETED and not await self.has_result(job.job_id):
+            log.warning("job_result_lost", usingKv=self.kv.shared, jobId=job.job_id)
+            return job.without_result()
+        return job
 
     async def get_progress(self, conversation_id: str) -> Progress | None:
         """One read: the conversation's latest progress (the stale rule applied), or None."""

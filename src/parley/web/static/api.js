@@ -4,6 +4,31 @@
 
 export class NetworkError extends Error {}
 
+// The operator's access token (PARLEY_API_TOKEN), when this parley asks for one: kept for
+// this tab only (sessionStorage), sent as the bearer token with every request.
+const TOKEN_KEY = "parley.accessToken";
+
+export function accessToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function setAccessToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: the token is asked for again
+  }
+}
+
+function bearer(token = accessToken()) {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function answer(response) {
   let body = null;
   try {
@@ -17,7 +42,7 @@ async function answer(response) {
 export async function getJSON(url) {
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    response = await fetch(url, { headers: { Accept: "application/json", ...bearer() }, cache: "no-store" });
   } catch (error) {
     throw new NetworkError(error.message);
   }
@@ -34,6 +59,7 @@ export function postAnalyze({ file, content, format, conversationId, force }, on
     xhr.open("POST", "/api/analyze");
     xhr.responseType = "text";
     xhr.setRequestHeader("Accept", "application/json");
+    for (const [name, value] of Object.entries(bearer())) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable && event.total > 0) onUpload(event.loaded / event.total);
     });
@@ -64,6 +90,23 @@ export function postAnalyze({ file, content, format, conversationId, force }, on
       xhr.send(JSON.stringify(body));
     }
   });
+}
+
+/**
+ * Erase a conversation from the server: with its owner token (its POST's answer), which
+ * this browser keeps with its recent analyses, or else the operator's access token.
+ */
+export async function eraseConversation(conversationId, ownerToken) {
+  let response;
+  try {
+    response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`, {
+      method: "DELETE",
+      headers: { Accept: "application/json", ...bearer(ownerToken || accessToken()) },
+    });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  return answer(response);
 }
 
 export async function fetchBlob(url) {

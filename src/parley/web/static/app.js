@@ -4,7 +4,7 @@
 // conversation (its progress, its result, or that it has expired). Every poll may land on
 // another worker: the page relies only on what the shared store answers.
 
-import { fetchBlob, getJSON, NetworkError, postAnalyze } from "./api.js";
+import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
 import { renderDashboard } from "./dashboard.js";
 import { $, fill, h, show, timeAgo } from "./dom.js";
 import { forgetAll, loadRecent, probablyExpired, remember } from "./recent.js";
@@ -105,6 +105,23 @@ function problem(kind, title, text, { where = null, retry = null, retryLabel = "
   button.onclick = retry;
   show(button, Boolean(retry));
   $("problem-title").focus?.();
+}
+
+/** A 401: this parley wants its access token. Ask for it, keep it for this tab, go on. */
+function askForToken(body, retry) {
+  const field = h("input", { id: "access-token", type: "password", autocomplete: "off", spellcheck: "false", "aria-label": "Access token" });
+  const hadOne = Boolean(accessToken());
+  problem("unauthorized", hadOne ? "This access token was not accepted" : "This parley needs an access token",
+    "Its operator set an access token (PARLEY_API_TOKEN). Paste it here: this tab keeps it until you close it, and sends it only to this server.",
+    {
+      where: [h("label", { for: "access-token", text: "Access token " }), field],
+      retryLabel: "Use this token",
+      retry: () => {
+        setAccessToken(field.value.trim());
+        retry();
+      },
+    });
+  field.focus?.();
 }
 
 /** The input last sent, if it was for this conversation (to send again). */
@@ -226,10 +243,15 @@ async function submit(input) {
     state.lastInput.sentAs = body.conversationId; // the server derives it when none was given
     state.conversationId = body.conversationId;
     state.jobId = body.jobId;
-    remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || "pasted text", savedAt: Date.now(), expired: false });
+    // The owner token comes only with a job this request created: it lets this browser
+    // erase the conversation later. A deduplicated answer keeps the one held already.
+    const owned = body.ownerToken ? { ownerToken: body.ownerToken } : {};
+    remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || "pasted text", savedAt: Date.now(), expired: false, ...owned });
     renderRecent();
     history.pushState(null, "", `#/c/${encodeURIComponent(body.conversationId)}`);
     await follow(run, body.conversationId, body.jobId, body.status, body.error);
+  } else if (status === 401) {
+    askForToken(body, () => submit(input));
   } else if (status === 400 && body.code === "input_error") {
     await parseProblem(body.error, body.details || {});
   } else if (status === 413) {
@@ -282,6 +304,7 @@ async function poll(run, conversationId, jobId) {
       continue;
     }
     if (answer?.status === 404) return expired(conversationId);
+    if (answer?.status === 401) return askForToken(answer.body, () => poll(++state.run, conversationId, jobId));
     if (answer && answer.status < 500) {
       return problem("http", "Something went wrong", `${answer.body.error || ""} (HTTP ${answer.status}).`);
     }
@@ -332,6 +355,7 @@ async function showResult(conversationId, jobId, result) {
   remember({ conversationId, jobId, title, messages: result.overview?.messages, format: result.format, expired: false });
   renderRecent();
   view("result");
+  showErase(conversationId);
   $("result-title").textContent = title;
   const overview = result.overview || {};
   const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
@@ -385,6 +409,38 @@ async function downloadHTML() {
   }
 }
 
+function ownerTokenOf(conversationId) {
+  return loadRecent().find((item) => item.conversationId === conversationId)?.ownerToken || null;
+}
+
+/** Erasing needs the owner token this browser got when it started the analysis (or the
+ * operator's token): show the button only where it can work. */
+function showErase(conversationId) {
+  show($("erase"), Boolean(ownerTokenOf(conversationId) || accessToken()));
+}
+
+async function erase() {
+  const conversationId = state.conversationId;
+  let answer;
+  try {
+    answer = await eraseConversation(conversationId, ownerTokenOf(conversationId));
+  } catch {
+    resultNote("The server could not be reached: nothing was erased.");
+    return;
+  }
+  const { status, body } = answer;
+  if (status === 200 || status === 404) {
+    remember({ conversationId, expired: true, ownerToken: null });
+    renderRecent();
+    show($("erase"), false);
+    resultNote(status === 200
+      ? "Erased from the server: its job, progress and result are gone. What you see stays in this page until you leave it."
+      : "The server no longer has this analysis: nothing left to erase.");
+    return;
+  }
+  resultNote(`${body.error || "The server refused"} (HTTP ${status}).`);
+}
+
 async function copyLink() {
   const link = `${location.origin}/#/c/${encodeURIComponent(state.conversationId)}`;
   try {
@@ -432,6 +488,7 @@ async function openConversation(conversationId) {
   if (run !== state.run) return;
   const { status, body } = answer;
   if (status === 404) return expired(conversationId);
+  if (status === 401) return askForToken(body, () => openConversation(conversationId));
   if (status === 503) return storeDown(body, () => openConversation(conversationId));
   if (status !== 200) return problem("http", "Something went wrong", `${body.error || ""} (HTTP ${status}).`);
   state.conversationId = conversationId;
@@ -541,6 +598,7 @@ function setUpForm() {
   $("dl-json").addEventListener("click", downloadJSON);
   $("dl-html").addEventListener("click", downloadHTML);
   $("copy-link").addEventListener("click", copyLink);
+  $("erase").addEventListener("click", erase);
   $("recent-clear").addEventListener("click", () => {
     forgetAll();
     renderRecent();

@@ -1,0 +1,36 @@
+"""A parley app in this process, behind an httpx client (no server, no sockets)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from parley.api import create_app
+from parley.api.service import Service
+from parley.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a fresh app on `settings`; on exit its jobs are awaited and its
+    service (store, analysis processes) closed."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        try:
+            yield client
+        finally:
+            service: Service = await app.state.get_service()
+            await service.driver.join()
+            await app.state.close_service()
+
+
+async def service_of(client: httpx.AsyncClient) -> Service:
+    """The service behind a client made by `app_client`."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    app: Any = transport.app
+    return await app.state.get_service()  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Browser, Page, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import Server, Tab
@@ -72,6 +72,18 @@ def big_chat(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def text(page: Page, selector: str) -> str:
     return page.text_content(selector) or ""
+
+
+def paste_and_analyse(page: Page, conversation_id: str) -> None:
+    """Paste a small WhatsApp chat into the form, analyse it, wait for the dashboard."""
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(
+        (FIXTURES / "whatsapp_ios_mdy_12h.txt").read_text(encoding="utf-8")
+    )
+    page.get_by_label("Conversation id").fill(conversation_id)
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
 
 
 def drawn_charts(tab: Tab) -> list[dict[str, Any]]:
@@ -217,7 +229,11 @@ def test_a_conversation_link_shows_its_result_then_says_it_expired(
         assert all(chart["marks"] > 0 for chart in drawn_charts(tab))
 
         # What an hour does, now: the store forgets the conversation.
-        assert api.delete("/api/conversations/e2e-link").status_code == 200
+        erased = api.delete(
+            "/api/conversations/e2e-link",
+            headers={"Authorization": f"Bearer {posted.json()['ownerToken']}"},
+        )
+        assert erased.status_code == 200
     page.goto("/c/e2e-link")
     page.wait_for_selector(PROBLEM)
     assert page.get_attribute("#problem", "data-kind") == "expired"
@@ -233,14 +249,7 @@ def test_a_conversation_link_shows_its_result_then_says_it_expired(
 
 def test_recent_analyses_are_kept_in_this_browser(tab: Tab) -> None:
     page = tab.page
-    page.goto("/")
-    page.get_by_text("…or paste the text").click()
-    page.get_by_label("Conversation text").fill(
-        (FIXTURES / "whatsapp_ios_mdy_12h.txt").read_text(encoding="utf-8")
-    )
-    page.get_by_label("Conversation id").fill("e2e-recent")
-    page.get_by_role("button", name="Analyse").click()
-    page.wait_for_selector(RENDERED)
+    paste_and_analyse(page, "e2e-recent")
     page.get_by_role("link", name="parley").click()
     page.wait_for_selector("#input:not([hidden])")
     link = page.get_by_role("link", name="pasted text")
@@ -251,6 +260,53 @@ def test_recent_analyses_are_kept_in_this_browser(tab: Tab) -> None:
     assert page.url.endswith("#/c/e2e-recent")
     tab.shot("recent")
     assert tab.errors == []
+
+
+def test_the_browser_that_started_an_analysis_can_erase_it_others_cannot(
+    tab: Tab, browser: Browser, server: Server
+) -> None:
+    page = tab.page
+    paste_and_analyse(page, "e2e-erase")
+
+    # Someone else with the link sees the result, and no way to erase it.
+    other = browser.new_context(base_url=server.url)
+    try:
+        stranger = other.new_page()
+        stranger.goto("/#/c/e2e-erase")
+        stranger.wait_for_selector(RENDERED)
+        assert stranger.locator("#erase").is_hidden()
+    finally:
+        other.close()
+
+    page.get_by_role("button", name="Erase from the server").click()
+    page.wait_for_selector("#result-note:has-text('Erased from the server')")
+    tab.shot("erased")
+    with server.api() as api:
+        assert api.get("/api/conversations/e2e-erase").status_code == 404
+    assert tab.errors == []
+
+
+def test_a_page_on_another_site_cannot_start_an_analysis(
+    tab: Tab, server: Server, tmp_path: Path
+) -> None:
+    """The attack: any web page the user visits posts a form to their parley."""
+    page = tab.page
+    attacker = "http://evil.test/"
+    form = f"""<form method="post" enctype="multipart/form-data"
+        action="{server.url}/api/analyze">
+      <input type="hidden" name="conversationId" value="e2e-csrf">
+      <input type="file" name="file"></form>"""
+    page.route(attacker, lambda route: route.fulfill(content_type="text/html", body=form))
+    page.goto(attacker)
+    chat = tmp_path / "chat.txt"
+    chat.write_text("1/1/24, 09:00 - A: hi\n")
+    page.set_input_files("input[type=file]", str(chat))
+    with page.expect_response(f"{server.url}/api/analyze") as answer:
+        page.eval_on_selector("form", "form => form.submit()")
+    assert answer.value.status == 403
+    assert answer.value.json()["code"] == "cross_site"
+    with server.api() as api:
+        assert api.get("/api/conversations/e2e-csrf").status_code == 404
 
 
 def test_names_and_messages_are_shown_as_text_never_as_html(tab: Tab) -> None:

@@ -171,6 +171,8 @@ def test_doctor_and_stats_on_a_redis_cluster_see_every_primary(tmp_path: Path) -
         "redis://:Zq9/x?y#w@v@127.0.0.1:{port}/0",
         "redis://127.0.0.1:{port}/0?password=Zq9secret",
         "redis://user:Zq9%2Fsecret@127.0.0.1:{port}",
+        "redis://:Zq9%2Fsecret@[::1]:{port}/0",
+        "redis://Zq9secret@127.0.0.1:{port}",  # a userinfo without ":": all of it hidden
     ],
 )
 @pytest.mark.parametrize(

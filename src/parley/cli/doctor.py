@@ -39,6 +39,8 @@ async def _doctor(settings: Settings) -> dict[str, Any]:
         "target": choice.target,
         "usable": False,
     }
+    if (settings.redis_url or "").startswith("rediss://"):
+        report["tls"] = _tls(settings)
     if not choice.shared:
         # The in-process store lives inside each server process: nothing to inspect
         # from here, and nothing that can fail.
@@ -71,10 +73,28 @@ async def _doctor(settings: Settings) -> dict[str, Any]:
     return report
 
 
+def _tls(settings: Settings) -> dict[str, Any]:
+    """What a TLS connection trusts and presents: paths only, never a key's content."""
+    ca = settings.redis_ca_file
+    return {
+        "verify": "certificate and host name",
+        "caFile": str(ca) if ca else None,
+        "trusts": f"the CA in {ca} (PARLEY_REDIS_CA_FILE)" if ca else "the system's CAs",
+        "clientCertificate": str(settings.redis_cert_file) if settings.redis_cert_file else None,
+    }
+
+
 def _print(report: dict[str, Any]) -> None:
     out = sys.stdout.write
     out(f"store:     {report['backend']} ({report['why']})\n")
     out(f"target:    {report['target']}\n")
+    if tls := report.get("tls"):
+        cert = tls["clientCertificate"]
+        out(
+            f"tls:       verifies the {tls['verify']} against {tls['trusts']}"
+            + (f"; presents the client certificate {cert}" if cert else "")
+            + "\n"
+        )
     if not report["usable"]:
         out(f"status:    UNUSABLE\nerror:     {report['error']}\n")
         return

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from parley.kv._codec import GZIP_MAGIC, decode, encode
     from parley.kv._memory import MemoryKV
     from parley.kv._open import PROBE_DEADLINE_SECONDS, StoreChoice, describe_store, open_kv
-    from parley.kv._redis import RedisKV, RedisTarget
+    from parley.kv._redis import RedisKV
+    from parley.kv._target import RedisTarget, TlsFiles
 
 _WHERE = {
     **dict.fromkeys(("KV", "PendingEntry", "ServerInfo", "StreamEntry", "StreamInfo"), "_base"),
@@ -23,7 +24,8 @@ _WHERE = {
     **dict.fromkeys(
         ("PROBE_DEADLINE_SECONDS", "StoreChoice", "describe_store", "open_kv"), "_open"
     ),
-    **dict.fromkeys(("RedisKV", "RedisTarget"), "_redis"),
+    "RedisKV": "_redis",
+    **dict.fromkeys(("RedisTarget", "TlsFiles"), "_target"),
 }
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "StoreChoice",
     "StreamEntry",
     "StreamInfo",
+    "TlsFiles",
     "decode",
     "describe_store",
     "encode",

@@ -17,6 +17,7 @@ from parley.errors import ConfigError, StoreError, StoreUnavailableError
 from parley.kv._base import KV
 from parley.kv._memory import MemoryKV
 from parley.kv._redis import RedisKV
+from parley.kv._target import TlsFiles
 from parley.log import get_logger
 from parley.settings import Settings
 
@@ -93,6 +94,7 @@ def _redis(settings: Settings, cluster: bool, client_name: str) -> RedisKV:
         max_connections=settings.redis_max_connections,
         cluster=cluster,
         client_name=client_name,
+        tls=TlsFiles(settings.redis_ca_file, settings.redis_cert_file, settings.redis_key_file),
     )
 
 

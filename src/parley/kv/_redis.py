@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
@@ -27,6 +26,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from parley.errors import StoreError, StoreFullError, StoreUnavailableError
 from parley.kv import _scripts as scripts
 from parley.kv._base import PendingEntry, ServerInfo, StreamEntry, StreamInfo
+from parley.kv._target import RedisTarget, TlsFiles, tls_hint
 
 __all__ = ["RedisKV", "RedisTarget"]
 
@@ -47,32 +47,6 @@ _KEEPALIVE: dict[int, int] = {
     for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3))
     if (option := getattr(socket, name, None)) is not None
 }
-
-
-class RedisTarget:
-    """Host, port, db and TLS of a Redis URL: what may be logged. Never the password."""
-
-    def __init__(self, url: str, *, cluster: bool = False) -> None:
-        parts = urlsplit(url)
-        self.host = parts.hostname or "localhost"
-        self.port = parts.port or 6379
-        self.db = int(parts.path.lstrip("/") or 0)
-        self.tls = parts.scheme == "rediss"
-        self.cluster = cluster
-        self._password = parts.password
-
-    def __str__(self) -> str:
-        scheme = "rediss" if self.tls else "redis"
-        where = f"{scheme}://{self.host}:{self.port}/{self.db}"
-        return f"{where} (cluster)" if self.cluster else where
-
-    def scrub(self, text: str) -> str:
-        """`text` with the password removed (as written and decoded), in case a library
-        echoed the URL."""
-        for secret in {self._password, unquote(self._password or "")} - {None, ""}:
-            assert secret is not None
-            text = text.replace(secret, "***")
-        return text
 
 
 def _ms(ttl: float) -> int:
@@ -149,8 +123,9 @@ class RedisKV:
         max_connections: int = 32,
         cluster: bool = False,
         client_name: str = "parley",
+        tls: TlsFiles | None = None,
     ) -> RedisKV:
-        target = RedisTarget(url, cluster=cluster)
+        target = RedisTarget(url, cluster=cluster, tls=tls)
 
         def build(socket_timeout: float | None, health_check: int, connections: int) -> Client:
             # Retry a dropped connection (a restarted server, an idle connection a proxy
@@ -171,6 +146,7 @@ class RedisKV:
                 "health_check_interval": health_check,
                 "retry": retry,
                 "client_name": client_name,  # CLIENT LIST tells web from worker
+                **(target.tls_files.options() if target.tls else {}),
             }
             if cluster:
                 return RedisCluster.from_url(url, max_connections=connections, **options)
@@ -208,11 +184,7 @@ class RedisKV:
                 f"({self._target.scrub(str(exc))}); check the username and password."
             )
         if isinstance(exc, rexc.ConnectionError | rexc.TimeoutError | TimeoutError | OSError):
-            return StoreUnavailableError(
-                f"Redis at {self._target} is unreachable ({type(exc).__name__}: "
-                f"{self._target.scrub(str(exc)) or 'no answer'}); check that it runs and "
-                "that REDIS_URL names the right host, port and TLS scheme."
-            )
+            return self._unreachable(exc)
         message = self._target.scrub(str(exc))
         if isinstance(exc, rexc.MovedError | rexc.AskError):  # redis-py strips "MOVED"
             return StoreUnavailableError(
@@ -229,6 +201,17 @@ class RedisKV:
             return StoreUnavailableError(f"Redis at {self._target} refused the command: {message}")
         return StoreUnavailableError(
             f"Redis at {self._target} failed: {type(exc).__name__}: {message}"
+        )
+
+    def _unreachable(self, exc: Exception) -> StoreError:
+        if hint := tls_hint(exc, self._target):
+            return StoreUnavailableError(
+                f"Redis at {self._target} refused the TLS connection: {hint}."
+            )
+        return StoreUnavailableError(
+            f"Redis at {self._target} is unreachable ({type(exc).__name__}: "
+            f"{self._target.scrub(str(exc)) or 'no answer'}); check that it runs and "
+            "that REDIS_URL names the right host, port and TLS scheme."
         )
 
     async def _initialize(self, client: Client) -> None:

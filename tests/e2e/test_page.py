@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import Server, Tab
+from tests.parley_server import running_parley
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.redis]
 
@@ -307,6 +308,31 @@ def test_a_page_on_another_site_cannot_start_an_analysis(
     assert answer.value.json()["code"] == "cross_site"
     with server.api() as api:
         assert api.get("/api/conversations/e2e-csrf").status_code == 404
+
+
+def test_a_parley_with_an_access_token_asks_for_it_once_per_tab(
+    browser: Browser, server: Server
+) -> None:
+    token = "e2e-operator-token-0123456789"
+    with running_parley(server.redis.url, PARLEY_API_TOKEN=token) as (guarded,):
+        context = browser.new_context(base_url=guarded.url)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            paste = (FIXTURES / "whatsapp_ios_mdy_12h.txt").read_text(encoding="utf-8")
+            page.goto("/")
+            page.get_by_text("…or paste the text").click()
+            page.get_by_label("Conversation text").fill(paste)
+            page.get_by_role("button", name="Analyse").click()
+            page.wait_for_selector(PROBLEM)
+            assert page.get_attribute("#problem", "data-kind") == "unauthorized"
+            assert text(page, "#problem-title") == "This parley needs an access token"
+            page.get_by_label("Access token", exact=True).fill(token)
+            page.get_by_role("button", name="Use this token").click()
+            page.wait_for_selector(RENDERED)  # posted again, polled, drawn: all with it
+            assert "Erase from the server" in text(page, ".downloads")
+        finally:
+            context.close()
 
 
 def test_names_and_messages_are_shown_as_text_never_as_html(tab: Tab) -> None:

@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.redis_server import free_port, running_redis
@@ -190,3 +192,44 @@ def test_no_command_prints_a_redis_password(
     output = result.stdout + result.stderr
     for secret in ("Zq9/x?y#w@v", "Zq9secret", "Zq9%2Fsecret", "Zq9/"):
         assert secret not in output, output
+
+
+@pytest.mark.parametrize(
+    ("host", "token", "warned"),
+    [("0.0.0.0", None, True), ("0.0.0.0", "t" * 32, False), ("127.0.0.1", None, False)],
+    ids=["open-beyond-loopback", "with-a-token", "loopback"],
+)
+def test_serve_says_once_that_the_api_is_open_when_bound_beyond_loopback(
+    tmp_path: Path, host: str, token: str | None, warned: bool
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
+    if token:
+        env["PARLEY_API_TOKEN"] = token
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "parley", "serve", "--host", host, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**env, "PARLEY_ANALYSIS_PROCESSES": "0"},
+            cwd=tmp_path,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # until it answers: its start-up lines are written by then
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/live", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    output = log.read_text()
+    assert output.count("api_open") == (1 if warned else 0), output
+    if token:
+        assert token not in output

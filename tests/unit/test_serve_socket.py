@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 
-from parley.cli.serve import _TCPConfig
+import pytest
+
+from parley.cli.serve import _loopback, _TCPConfig
 
 
 def test_the_shared_listener_says_ipproto_tcp_so_connections_get_tcp_nodelay() -> None:
@@ -18,3 +20,21 @@ def test_the_shared_listener_says_ipproto_tcp_so_connections_get_tcp_nodelay() -
         assert sock.getsockname()[0] == "127.0.0.1"
     finally:
         sock.close()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("parley.example", False),  # a name may resolve to anything
+    ],
+)
+def test_only_loopback_addresses_count_as_private(host: str, loopback: bool) -> None:
+    assert _loopback(host) is loopback

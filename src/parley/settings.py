@@ -97,6 +97,10 @@ class Settings:
     # Origins (scheme://host[:port]) besides parley's own whose pages may POST and DELETE,
     # and read the API through CORS: a front end served from another host.
     allowed_origins: tuple[str, ...] = ()
+    # Host names the server answers to (the Host header); empty or ("*",) for any. A page
+    # that rebinds its own name to 127.0.0.1 (DNS rebinding) is refused. `parley serve`
+    # on a loopback address defaults it to the loopback names.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def redis_target(self) -> str:
@@ -210,6 +214,18 @@ def _origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+_HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)$")
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    if hosts == ("*",):
+        return hosts  # any, said explicitly (unset: any, unless serve narrows it)
+    if not hosts or not all(_HOST.match(h) for h in hosts):
+        raise ValueError(raw)
+    return hosts
+
+
 def _token(raw: str) -> str:
     if len(raw) < 16 or any(c.isspace() for c in raw):
         raise ValueError("a token")  # never the token itself: it ends up in the message
@@ -303,6 +319,11 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
         "api_token",
         _token,
         "at least 16 characters without spaces (for example `openssl rand -hex 32`)",
+    ),
+    "PARLEY_ALLOWED_HOSTS": (
+        "allowed_hosts",
+        _hosts,
+        "a comma-separated list of host names or addresses (IPv6 in brackets), or *",
     ),
     "PARLEY_ALLOWED_ORIGINS": (
         "allowed_origins",

@@ -132,3 +132,15 @@ def tab(browser: Browser, server: Server) -> Iterator[Tab]:
         yield Tab(page, errors)
     finally:
         context.close()
+
+
+# An end-to-end test starts servers, browsers and analyses: a few seconds each on an idle
+# machine, many times that on a busy CI machine. Their own waits have deadlines of their
+# own; this is only the hang guard, above pytest's 60 s for the rest of the suite.
+E2E_TIMEOUT_SECONDS = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.path) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))

@@ -21,6 +21,7 @@ from bench._gen import messages, whatsapp_text
 
 from tests.parley_server import ParleyServer, running_parley
 from tests.redis_server import RedisServer, running_redis
+from tests.waiting import attempts
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "formats" / "whatsapp_android_dmy_24h.txt"
 WHATSAPP = FIXTURE.read_text()
@@ -60,12 +61,12 @@ class RandomRouter:
         self.statuses[(kind, response.status_code)] += 1
         return response
 
-    async def analyse(self, content: str, polls: int = 1200) -> dict[str, Any] | None:
+    async def analyse(self, content: str, seconds: float = 60.0) -> dict[str, Any] | None:
         started = await self.request("start", "POST", "/api/analyze", json={"content": content})
         assert started.status_code == 202, started.text
         job = started.json()
         self.started.append(job["conversationId"])
-        for _ in range(polls):
+        for _ in attempts(seconds):
             poll = await self.request("poll", "GET", job["links"]["progress"])
             if poll.status_code == 200 and poll.json()["status"] in ("completed", "failed"):
                 break
@@ -104,7 +105,7 @@ async def test_on_per_process_memory_stores_polls_and_results_are_not_found() ->
     with running_parley(None, count=3) as servers:
         router = RandomRouter(servers, seed=2)
         try:
-            results = await asyncio.gather(*(router.analyse(chat(i), polls=60) for i in range(30)))
+            results = await asyncio.gather(*(router.analyse(chat(i), seconds=3) for i in range(30)))
             # Deterministically too: a job started on one process is unknown to another.
             start = await router.client.post(
                 f"{servers[0].url}/api/analyze?wait=true", json={"content": chat(99)}
@@ -151,7 +152,7 @@ async def test_a_killed_worker_reads_as_lost_and_a_new_post_runs_the_job_again(
 
             victim.kill(signal.SIGKILL)  # the worker, its analysis process, everything
 
-            for _ in range(100):  # the stale limit is 2 s
+            for _ in attempts():  # the stale limit is 2 s
                 progress = (await client.get(survivor.url + job["links"]["progress"])).json()
                 if progress["status"] != "running":
                     break
@@ -190,7 +191,7 @@ async def test_when_redis_stops_health_and_polls_answer_503_and_recover_after_re
                 assert post.status_code == 503
             redis.start()  # same port, empty (no persistence)
             for server in servers:
-                for _ in range(50):
+                for _ in attempts():
                     health = await client.get(f"{server.url}/api/health")
                     if health.status_code == 200:
                         break

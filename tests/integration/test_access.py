@@ -295,3 +295,88 @@ def test_allowed_origins_are_read_as_a_list() -> None:
         {"PARLEY_ALLOWED_ORIGINS": "https://A.example, http://b.example:8080/"}
     )
     assert settings.allowed_origins == ("https://a.example", "http://b.example:8080")
+
+
+# -- taking a conversation over ---------------------------------------------------------
+
+
+async def test_running_a_conversation_again_keeps_its_first_owner(make_client: MakeClient) -> None:
+    client = await make_client()
+    body = {"content": CHAT, "conversationId": "team-chat"}
+    first = (await client.post("/api/analyze", json=body)).json()
+    # A stranger who guessed the id runs it again, with other content.
+    stranger = await client.post(
+        "/api/analyze", json={**body, "content": CHAT + "x\n", "force": True}
+    )
+    second = stranger.json()
+    assert stranger.status_code == 200, stranger.text
+    assert second["jobId"] != first["jobId"]
+    assert "ownerToken" not in second  # it stays the first owner's
+
+    erased = await client.delete("/api/conversations/team-chat", headers=auth(first["ownerToken"]))
+
+    assert erased.status_code == 200
+    # Every job the conversation had is gone, the replaced one included.
+    for started in (first, second):
+        assert (await client.get(started["links"]["result"])).status_code == 404
+
+
+async def test_an_unknown_id_and_another_owners_are_refused_alike_with_a_token_set(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client(api_token=TOKEN)
+    mine = (await client.post("/api/analyze", json={"content": CHAT}, headers=auth(TOKEN))).json()
+    other = auth("s" * 43)
+
+    known = await client.delete(f"/api/conversations/{mine['conversationId']}", headers=other)
+    unknown = await client.delete("/api/conversations/never-was", headers=other)
+    anonymous = await client.delete("/api/conversations/never-was")
+
+    assert (known.status_code, unknown.status_code) == (403, 403)
+    assert known.json()["error"].replace(mine["conversationId"], "X") == unknown.json()[
+        "error"
+    ].replace("never-was", "X")
+    assert anonymous.status_code == 401
+
+
+# -- DNS rebinding ----------------------------------------------------------------------
+
+
+async def test_a_host_the_server_does_not_answer_to_is_refused(make_client: MakeClient) -> None:
+    client = await make_client(allowed_hosts=("localhost", "127.0.0.1", "[::1]"))
+    # A page on evil.example that pointed its name at 127.0.0.1: same-origin to the browser.
+    rebound = {"Host": "evil.example:8000", "Origin": "http://evil.example:8000"}
+
+    post = await client.post(
+        "/api/analyze", json={"content": CHAT}, headers={**rebound, "Sec-Fetch-Site": "same-origin"}
+    )
+    read = await client.get("/api/stats", headers=rebound)
+    ours = await client.get("/api/live", headers={"Host": "127.0.0.1:8000"})
+    ipv6 = await client.get("/api/live", headers={"Host": "[::1]:8000"})
+
+    assert (post.status_code, read.status_code) == (400, 400)
+    assert post.json()["code"] == "unknown_host"
+    assert "PARLEY_ALLOWED_HOSTS" in post.json()["error"]
+    assert (ours.status_code, ipv6.status_code) == (200, 200)
+
+
+@pytest.mark.parametrize(
+    ("value", "hosts"),
+    [("*", ("*",)), ("App.Example.com, [::1]", ("app.example.com", "[::1]"))],
+)
+def test_allowed_hosts_are_read_as_a_list(value: str, hosts: tuple[str, ...]) -> None:
+    assert load_settings({"PARLEY_ALLOWED_HOSTS": value}).allowed_hosts == hosts
+
+
+async def test_a_lone_surrogate_in_the_body_is_a_400(make_client: MakeClient) -> None:
+    client = await make_client()
+    for body in (
+        '{"content": "hi \\ud800"}',
+        '{"messages": [{"speaker": "a", "text": "\\ud800"}]}',
+    ):
+        response = await client.post(
+            "/api/analyze", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        error = response.json()["error"].lower()
+        assert "surrogate" in error or "unicode" in error

@@ -17,6 +17,7 @@ from parley.jobs import ErrorCode
 from parley.settings import ExecutionMode, Settings
 from tests.conftest import assert_every_key_has_ttl
 from tests.redis_server import RedisServer
+from tests.waiting import attempts
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 WHATSAPP = (FIXTURES / "whatsapp_android_dmy_24h.txt").read_text()
@@ -76,7 +77,7 @@ async def service_of(client: httpx.AsyncClient) -> Service:
 
 
 async def wait_done(client: httpx.AsyncClient, conversation_id: str) -> dict[str, Any]:
-    for _ in range(200):
+    for _ in attempts():
         response = await client.get(f"/api/progress/{conversation_id}")
         assert response.status_code == 200
         body: dict[str, Any] = response.json()

@@ -199,7 +199,7 @@ def test_no_command_prints_a_redis_password(
     [("0.0.0.0", None, True), ("0.0.0.0", "t" * 32, False), ("127.0.0.1", None, False)],
     ids=["open-beyond-loopback", "with-a-token", "loopback"],
 )
-def test_serve_says_once_that_the_api_is_open_when_bound_beyond_loopback(
+def test_serve_says_once_that_the_api_is_open_beyond_loopback_and_on_it_serves_only_its_names(
     tmp_path: Path, host: str, token: str | None, warned: bool
 ) -> None:
     port = free_port()
@@ -226,6 +226,11 @@ def test_serve_says_once_that_the_api_is_open_when_bound_beyond_loopback(
                 pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
+        # On loopback it answers to this machine's names only (DNS rebinding).
+        rebound = httpx.get(
+            f"http://127.0.0.1:{port}/api/live", headers={"Host": "evil.example"}, timeout=5
+        )
+        assert rebound.status_code == (400 if host == "127.0.0.1" else 200)
     finally:
         proc.terminate()
         proc.wait(30)

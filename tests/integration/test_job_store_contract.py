@@ -414,3 +414,18 @@ async def test_a_creation_the_full_store_refuses_part_way_leaves_nothing_behind(
         assert [key async for key in kv.scan("*")] == []
     finally:
         await kv.aclose()
+
+
+async def test_a_replacing_job_keeps_the_first_owner_and_erase_takes_both(
+    store: JobStore, kv: KV
+) -> None:
+    first, _ = await store.create_or_get(CONV, token_hash="a" * 64)
+    await store.complete(await store.start(first.job_id), {"n": 1})
+    second, created = await store.create_or_get(CONV, force=True, token_hash="b" * 64)
+    assert created
+    assert (second.token_hash, second.replaces) == ("a" * 64, first.job_id)
+    await store.complete(await store.start(second.job_id), {"n": 2})
+
+    await store.erase(CONV)
+
+    assert await keys(kv) == set()

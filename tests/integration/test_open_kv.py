@@ -19,6 +19,7 @@ from parley.kv import PROBE_DEADLINE_SECONDS, MemoryKV, RedisKV, open_kv
 from parley.settings import Settings, load_settings
 from tests.redis_cluster import RedisCluster
 from tests.redis_server import free_port, running_redis
+from tests.waiting import attempts
 
 PASSWORD = "s3cret-Pa55word-do-not-log"
 
@@ -159,7 +160,7 @@ async def test_a_stopped_redis_is_unavailable_and_recovers_after_a_restart() -> 
                 with pytest.raises(StoreUnavailableError):
                     await kv.get("k")
             server.start()  # same port; the data is gone (no persistence)
-            for _ in range(50):  # the pool reconnects on its own
+            for _ in attempts():  # the pool reconnects on its own
                 try:
                     assert await kv.get("k") is None
                     break

@@ -18,6 +18,7 @@ from parley.jobs.runner import JobRunner
 from parley.kv import RedisKV
 from tests import work_functions as work
 from tests.redis_server import RedisServer, running_redis
+from tests.waiting import attempts
 from tests.work_functions import given
 
 # Every write on disk before its reply: a kill -9 and a restart keep the job's keys.
@@ -82,7 +83,7 @@ async def test_an_outage_past_the_stale_limit_gives_up_and_the_job_reads_lost() 
             await asyncio.wait_for(scene.run, 30)
         scene.server.start()
         lost = None
-        for _ in range(300):  # the stale limit passes after the owner gave up
+        for _ in attempts():  # the stale limit passes after the owner gave up
             lost = await scene.store.get_job(scene.job.job_id)
             if lost is not None and lost.status is not JobStatus.RUNNING:
                 break

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parley.errors import ConfigError, ForbiddenError, UnauthorizedError
@@ -78,19 +78,23 @@ class Access:
             )
         raise UnauthorizedError("the bearer token is not this parley's PARLEY_API_TOKEN")
 
-    def require_owner(self, request: Request, job: Job, what: str) -> None:
-        """Refuse unless the request carries the owner token of `job`, or the operator's."""
-        if self.is_operator(request):
-            return
-        token = bearer(request)
-        if token is None:
+    def require_bearer(self, request: Request, what: str) -> None:
+        """Refuse (401) a request that carries no bearer token at all."""
+        if bearer(request) is None:
             raise UnauthorizedError(
                 f"{what} needs the owner token that the analysis' POST answered with "
                 "(Authorization: Bearer <ownerToken>), or the operator's PARLEY_API_TOKEN"
             )
-        if not job.owned_by(token):
+
+    def require_owner(self, request: Request, job: Job | None, conversation_id: str) -> None:
+        """Refuse (403) unless the request carries the owner token of `job` (None: no
+        job, which nobody owns), or the operator's."""
+        if self.is_operator(request):
+            return
+        token = bearer(request)
+        if job is None or token is None or not job.owned_by(token):
             raise ForbiddenError(
-                f"this token does not own conversation {job.conversation_id}: only the owner "
+                f"this token does not own conversation {conversation_id}: only the owner "
                 "token its POST answered with (or the operator's token) may do that"
             )
 
@@ -121,36 +125,66 @@ def cross_site_refusal(headers: Headers, allowed: frozenset[str]) -> str | None:
     return f"it comes from {origin[:100]!r}"
 
 
-class CrossSiteGuard:
-    """Refuse cross-site POST and DELETE with a 403 before anything reads the body."""
+def _hostname(host: str) -> str:
+    """The Host header without its port: `[::1]:8000` is `[::1]`, `a.b:80` is `a.b`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
-    def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...] = ()) -> None:
+
+def _refuse(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "code": code, "hasResult": False}, status)
+
+
+class CrossSiteGuard:
+    """Refuse requests for a host parley does not answer to (400), and cross-site POST
+    and DELETE (403), before anything reads the body."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_origins: tuple[str, ...] = (),
+        allowed_hosts: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.allowed = frozenset(allowed_origins)
+        # Empty: any host (unset, or "*").
+        self.hosts = frozenset() if "*" in allowed_hosts else frozenset(allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.hosts:
+            host = Headers(scope=scope).get("host", "")
+            if _hostname(host) not in self.hosts:
+                log.warning("host_refused", path=scope["path"])
+                response = _refuse(
+                    400,
+                    "unknown_host",
+                    f"this parley does not answer to the host {host[:100]!r}: its "
+                    "PARLEY_ALLOWED_HOSTS lists the names it serves (a web page that points "
+                    "its own name at this machine is refused)",
+                )
+                await response(scope, receive, send)
+                return
         if scope["type"] == "http" and scope["method"] not in _SAFE_METHODS:
             why = cross_site_refusal(Headers(scope=scope), self.allowed)
             if why is not None:
                 log.warning("cross_site_refused", path=scope["path"], method=scope["method"])
-                response = JSONResponse(
-                    {
-                        "error": f"cross-site request refused: {why}. Pages of other sites "
-                        "may not start or erase analyses; list a front end's origin in "
-                        "PARLEY_ALLOWED_ORIGINS",
-                        "code": "cross_site",
-                        "hasResult": False,
-                    },
-                    status_code=403,
+                response = _refuse(
+                    403,
+                    "cross_site",
+                    f"cross-site request refused: {why}. Pages of other sites may not start "
+                    "or erase analyses; list a front end's origin in PARLEY_ALLOWED_ORIGINS",
                 )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def guarded(app: ASGIApp, allowed_origins: tuple[str, ...]) -> ASGIApp:
-    """`app` behind the cross-site guard, and behind CORS for the allowed origins."""
-    inner: ASGIApp = CrossSiteGuard(app, allowed_origins)
+def guarded(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """`app` behind the host and cross-site guard, and CORS for the allowed origins."""
+    allowed_origins = settings.allowed_origins
+    inner: ASGIApp = CrossSiteGuard(app, allowed_origins, settings.allowed_hosts)
     if not allowed_origins:
         return inner
     return CORSMiddleware(
@@ -177,10 +211,10 @@ class LazyGuard:
             return
         if self._built is None:
             try:
-                self._built = guarded(self.app, self._settings().allowed_origins)
+                self._built = guarded(self.app, self._settings())
             except ConfigError:
                 # The service cannot start either, and answers every request with a 503;
                 # until the settings read, guard with parley's own origin only.
-                await guarded(self.app, ())(scope, receive, send)
+                await guarded(self.app, Settings())(scope, receive, send)
                 return
         await self._built(scope, receive, send)

@@ -176,7 +176,9 @@ async def analyze(
     job = submitted.job
     if (rejected := _input_failure(job)) is not None:
         return rejected
-    token = owner_token if submitted.created else None
+    # A job that replaced one keeps its first owner's token: this request's is issued only
+    # when it started the conversation.
+    token = owner_token if submitted.created and job.token_hash == token_hash else None
     if not job.status.finished:
         return JSONResponse(
             _analyze_body(job, not submitted.created, owner_token=token),
@@ -280,10 +282,13 @@ async def delete_conversation(
     token its POST answered with (`Authorization: Bearer <ownerToken>`), or the
     operator's PARLEY_API_TOKEN."""
     if not svc.access.is_operator(request):
+        svc.access.require_bearer(request, "erasing a conversation")
         job = await svc.store.find_job(conversationId)
-        if job is None:
+        if job is None and svc.access.open:
             raise _not_found(f"conversation {conversationId}")
-        svc.access.require_owner(request, job, "erasing a conversation")
+        # With a token configured, an unknown id and another's are refused alike: DELETE
+        # must not tell strangers which conversation ids exist.
+        svc.access.require_owner(request, job, conversationId)
     deleted = await svc.store.erase(conversationId)
     return {"conversationId": conversationId, "deletedKeys": deleted}
 

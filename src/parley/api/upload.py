@@ -117,13 +117,20 @@ def _parse_json(body: bytes, reader: _Reader) -> Upload:
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise InputError(f"invalid request body at {where}: {first['msg']}") from None
     fmt: str | None
-    if isinstance(parsed, MessagesRequest):
-        # The messages as sent (unknown fields included), as the messages format reads them.
-        data = json.dumps(raw["messages"], ensure_ascii=False).encode()
-        fmt = "messages"
-    else:
-        assert isinstance(parsed, ContentRequest)
-        data, fmt = parsed.content.encode(), parsed.format
+    try:
+        if isinstance(parsed, MessagesRequest):
+            # The messages as sent (unknown fields included), as the format reads them.
+            data = json.dumps(raw["messages"], ensure_ascii=False).encode()
+            fmt = "messages"
+        else:
+            assert isinstance(parsed, ContentRequest)
+            data, fmt = parsed.content.encode(), parsed.format
+    except UnicodeEncodeError as exc:
+        # JSON may spell a lone surrogate ("\ud800"), which is no character at all.
+        raise InputError(
+            f"the request body holds an escaped lone surrogate ({exc.object[exc.start]!r}), "
+            "which is not Unicode text"
+        ) from None
     return reader.upload(data, parsed.filename, fmt, parsed.conversationId, parsed.force)
 
 

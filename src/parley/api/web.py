@@ -110,7 +110,13 @@ async def report(
         return error_response(JobNotFoundError(f"the result of job {jobId} has expired"))
     disposition = "attachment" if download else "inline"
     filename = f"parley-{job.conversation_id.replace(':', '-')}.html"
-    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"'}
+    headers = {
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        # Opened from the server, the report runs in an opaque origin of its own: its
+        # scripts cannot read the page's storage (owner and access tokens) or call the
+        # API as the page. Saved to disk, its own meta CSP still forbids any network.
+        "Content-Security-Policy": "sandbox allow-scripts allow-downloads",
+    }
     # Rendering inlines 4.8 MB of plotly.js: off the event loop, so polls stay quick.
     html = await asyncio.to_thread(render_html, result)
     return HTMLResponse(html, headers=headers)

@@ -79,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
     if mode is not None:
         os.environ["PARLEY_MODE"] = mode.value
     os.environ["WEB_CONCURRENCY"] = str(workers)
+    if _loopback(args.host) and not settings.allowed_hosts:
+        # Reachable from this machine only: answer to this machine's names only, so a web
+        # page that rebinds its own name to 127.0.0.1 cannot reach it (DNS rebinding).
+        names = dict.fromkeys(("localhost", "127.0.0.1", "[::1]", _bracketed(args.host)))
+        os.environ["PARLEY_ALLOWED_HOSTS"] = ",".join(names)
     print(
         f"parley serving on http://{args.host}:{args.port} with {workers} worker(s), "
         f"store: {store.target}"
@@ -121,6 +126,11 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def _bracketed(host: str) -> str:
+    """An address as a Host header names it: IPv6 in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host.lower()
 
 
 def _loopback(host: str) -> bool:

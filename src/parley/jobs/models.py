@@ -118,6 +118,9 @@ class Job:
     # SHA-256 of the owner token its POST answered with: whoever holds the token may erase
     # the conversation. The token itself is never stored, and the hash never shown.
     token_hash: str | None = field(default=None, repr=False)
+    # The job this one replaced for its conversation (a forced re-run, a failed job run
+    # again): erasing the conversation follows these links, so no older result survives.
+    replaces: str | None = None
 
     @classmethod
     def new(
@@ -126,9 +129,16 @@ class Job:
         now: datetime,
         mode: ExecutionMode,
         token_hash: str | None = None,
+        replaces: str | None = None,
     ) -> Job:
         return cls(
-            new_job_id(), conversation_id, JobStatus.QUEUED, now, mode, token_hash=token_hash
+            new_job_id(),
+            conversation_id,
+            JobStatus.QUEUED,
+            now,
+            mode,
+            token_hash=token_hash,
+            replaces=replaces,
         )
 
     def owned_by(self, token: str) -> bool:
@@ -199,6 +209,7 @@ class Job:
             "error": self.error.to_json() if self.error else None,
             "resultBytes": self.result_bytes,
             **({"tokenHash": self.token_hash} if self.token_hash else {}),
+            **({"replaces": self.replaces} if self.replaces else {}),
         }
 
     def to_public_json(self) -> dict[str, Any]:
@@ -227,6 +238,7 @@ class Job:
             error=JobError.from_json(error) if error else None,
             result_bytes=data.get("resultBytes"),
             token_hash=data.get("tokenHash"),
+            replaces=data.get("replaces"),
         )
 
 

@@ -40,6 +40,10 @@ __all__ = ["JobStore", "StoreConfig"]
 
 log = get_logger("parley.jobs")
 
+# Erasing follows at most this many replaced jobs back (each forced re-run adds one;
+# older ones have expired within the hour anyway).
+_MAX_ERASED_JOBS = 64
+
 T = TypeVar("T")
 
 # A compare-and-set loses only to another writer of the same key in the same instant;
@@ -176,9 +180,11 @@ class JobStore:
         Returns (job, created). An existing queued, running or completed job is returned
         as it is (completed ones are re-run only with `force`); a failed or lost one is
         replaced. Concurrent callers, in any process, all get the one job. `mode` is the
-        driver that will run a new job, and decides its stale rule; `token_hash` is its owner
-        token's (see jobs.tokens). A creation the store
-        refuses part-way (full, unreachable) leaves no job and no index behind.
+        driver that will run a new job, and decides its stale rule. `token_hash` is the
+        hash of a new job's owner token (see jobs.tokens), unless it replaces a job that
+        has one: a conversation stays its first owner's until it expires or is erased, so
+        nobody takes it over by running it again. A creation the store refuses part-way
+        (full, unreachable) leaves no job and no index behind.
 
         A queue job gets no progress here: the caller adds it to the stream, then calls
         `announce`. The progress of a job it replaces is removed, so that announce's
@@ -204,7 +210,9 @@ class JobStore:
                         await self._mark_lost(current.job_id)
                     except JobConflictError:
                         continue  # its worker came back to life: read it again
-            job = Job.new(conversation_id, self._clock(), mode, token_hash)
+            owner = current.token_hash if current and current.token_hash else token_hash
+            replaced = current.job_id if current else None
+            job = Job.new(conversation_id, self._clock(), mode, owner, replaced)
             # The job record exists before the index points at it, so a reader that
             # follows the index always finds the job.
             await self.kv.set(
@@ -541,14 +549,19 @@ class JobStore:
         return None if raw is None else await self.get_job(raw.decode())
 
     async def erase(self, conversation_id: str) -> int:
-        """Delete the conversation's progress, index, current job and its result now.
-        Returns how many keys existed."""
+        """Delete the conversation's progress and index, its current job and the jobs it
+        replaced (forced re-runs), with their results and inputs, now. Returns how many
+        keys existed."""
         index_key = self.keys.job_index(validate_conversation_id(conversation_id))
         raw = await self.kv.get(index_key)
         keys = [self.keys.progress(conversation_id), index_key]
-        if raw is not None:
-            job_id = raw.decode()
+        job_id = raw.decode() if raw is not None else None
+        for _ in range(_MAX_ERASED_JOBS):
+            if job_id is None:
+                break
+            found = await self._read_job_raw(job_id)
             keys += [self.keys.job(job_id), self.keys.result(job_id), self.keys.input(job_id)]
+            job_id = found[1].replaces if found is not None else None
         deleted = await asyncio.gather(*(self.kv.delete(key) for key in keys))
         log.info(
             "conversation_erased",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = ["RedisTarget", "TlsFiles", "tls_hint"]
 
@@ -82,7 +82,10 @@ class RedisTarget:
         self.tls = parts.scheme == "rediss"
         self.cluster = cluster
         self.tls_files = tls or TlsFiles()
-        self._password = parts.password
+        # The password as the userinfo gives it, and any a query parameter gives
+        # (redis-py reads ?password=): what `scrub` removes from library messages.
+        query = parse_qsl(parts.query)
+        self._secrets = {parts.password} | {v for k, v in query if k.lower() == "password"}
 
     def __str__(self) -> str:
         scheme = "rediss" if self.tls else "redis"
@@ -92,7 +95,8 @@ class RedisTarget:
     def scrub(self, text: str) -> str:
         """`text` with the password removed (as written and decoded), in case a library
         echoed the URL."""
-        for secret in {self._password, unquote(self._password or "")} - {None, ""}:
-            assert secret is not None
-            text = text.replace(secret, "***")
+        for secret in self._secrets:
+            for shown in {secret, unquote(secret or "")} - {None, ""}:
+                assert shown is not None
+                text = text.replace(shown, "***")
         return text

@@ -328,7 +328,7 @@ def test_a_parley_with_an_access_token_asks_for_it_once_per_tab(
             assert page.get_attribute("#problem", "data-kind") == "unauthorized"
             assert text(page, "#problem-title") == "This parley needs an access token"
             page.get_by_label("Access token", exact=True).fill(token)
-            page.get_by_role("button", name="Use this token").click()
+            page.get_by_label("Access token", exact=True).press("Enter")
             page.wait_for_selector(RENDERED)  # posted again, polled, drawn: all with it
             assert "Erase from the server" in text(page, ".downloads")
         finally:

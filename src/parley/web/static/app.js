@@ -121,6 +121,9 @@ function askForToken(body, retry) {
         retry();
       },
     });
+  field.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") $("problem-retry").click();
+  });
   field.focus?.();
 }
 

@@ -41,22 +41,31 @@
     function draw(id, traces, extra) {
       var el = document.getElementById(id);
       if (!el || typeof Plotly === "undefined") return;
+      extra = extra || {};
+      var grid = dark ? "#2c313c" : "#eceef2";
+      // The axes are merged, not replaced: a chart's own axis settings keep the defaults.
       var layout = Object.assign({
         height: 300,
         margin: { l: 60, r: 20, t: 10, b: 50 },
         paper_bgcolor: "rgba(0,0,0,0)",
         plot_bgcolor: "rgba(0,0,0,0)",
-        font: { family: "system-ui, sans-serif", size: 12, color: dark ? "#e6e8ee" : "#1d2330" },
-        xaxis: { gridcolor: dark ? "#2c313c" : "#eceef2" },
-        yaxis: { gridcolor: dark ? "#2c313c" : "#eceef2", automargin: true }
-      }, extra || {});
+        font: { family: "system-ui, sans-serif", size: 12, color: dark ? "#e6e8ee" : "#1d2330" }
+      }, extra, {
+        xaxis: Object.assign({ gridcolor: grid, automargin: true }, extra.xaxis || {}),
+        yaxis: Object.assign({ gridcolor: grid, automargin: true }, extra.yaxis || {})
+      });
       Plotly.newPlot(el, traces, layout, config);
     }
+    // Names, words and emoji are categories, always: plotly would read a speaker named
+    // "+44 7700 900123" (every unsaved WhatsApp contact) or a word like "2024" as a number.
+    var CATEGORY = { type: "category" };
     function hbar(id, labels, values, extra) {
       var n = labels.length;
+      extra = extra || {};
       draw(id, [{ type: "bar", orientation: "h", x: values.slice().reverse(),
                   y: labels.map(esc).reverse(), marker: { color: accent } }],
-           Object.assign({ height: Math.max(160, 26 * n + 60) }, extra || {}));
+           Object.assign({ height: Math.max(160, 26 * n + 60) }, extra,
+                         { yaxis: Object.assign({}, CATEGORY, extra.yaxis || {}) }));
     }
     var speakers = r.participation.speakers;
     hbar("ch-participation", speakers.map(function (s) { return s.speaker; }),
@@ -71,10 +80,11 @@
       var hours = []; for (var h = 0; h < 24; h++) hours.push(h);
       draw("ch-hours", [{ type: "bar", x: hours, y: a.byHour, marker: { color: accent } }],
            { xaxis: { dtick: 3 } });
-      draw("ch-weekdays", [{ type: "bar", x: a.weekdays, y: a.byWeekday, marker: { color: accent } }]);
+      draw("ch-weekdays", [{ type: "bar", x: a.weekdays, y: a.byWeekday, marker: { color: accent } }],
+           { xaxis: CATEGORY });
       draw("ch-heatmap", [{ type: "heatmap", z: a.heatmap, x: hours, y: a.weekdays,
                             colorscale: scale, hoverongaps: false }],
-           { height: 280, yaxis: { autorange: "reversed" }, xaxis: { dtick: 1 } });
+           { height: 280, yaxis: { type: "category", autorange: "reversed" }, xaxis: { dtick: 1 } });
     }
 
     var m = r.turns.replyMatrix;
@@ -82,8 +92,8 @@
       var names = m.speakers.map(esc);
       draw("ch-replies", [{ type: "heatmap", z: m.counts, x: names, y: names, colorscale: scale,
                             hovertemplate: "%{y} answered %{x}: %{z}<extra></extra>" }],
-           { height: Math.max(260, 28 * names.length + 120), yaxis: { autorange: "reversed", automargin: true },
-             xaxis: { automargin: true } });
+           { height: Math.max(260, 28 * names.length + 120),
+             yaxis: { type: "category", autorange: "reversed" }, xaxis: CATEGORY });
     }
 
     if (r.timed.available) {

@@ -1,0 +1,88 @@
+"""The HTML report, opened offline in a real Chromium: every chart drawn with the marks its
+data says, and names that look like numbers (phone numbers) kept as categories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from parley.analysis import analyze
+from parley.analysis.model import Conversation, Message
+from parley.report import render_html
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+# Every unsaved WhatsApp contact is a phone number; plotly reads these as numbers unless
+# an axis says it holds categories.
+PEOPLE = ["+44 7700 900123", "+1 (555) 010-9999", "Ana"]
+
+
+def conversation() -> Conversation:
+    start = datetime(2024, 3, 1, 9, 0)
+    lines = ["good morning", "great news today", "sad to hear that", "thanks a lot", "2024"]
+    messages = [
+        Message(PEOPLE[i % 3], lines[i % len(lines)], start + timedelta(minutes=37 * i))
+        for i in range(240)
+    ]
+    return Conversation(format="whatsapp", messages=messages, title="Phone numbers")
+
+
+@pytest.fixture
+def report(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    path = tmp_path / "report.html"
+    path.write_text(render_html(analyze(conversation(), lambda *_: None)), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, offline=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 5")
+        yield page
+        assert errors == []
+    finally:
+        context.close()
+
+
+def chart(page: Page, chart_id: str) -> dict[str, Any]:
+    """What plotly drew in one chart: its axes' types and category labels, its traces."""
+    found: dict[str, Any] = page.evaluate(
+        """id => {
+          const el = document.getElementById(id);
+          const axis = (a) => ({ type: a.type, categories: a._categories || [] });
+          return {
+            x: axis(el._fullLayout.xaxis), y: axis(el._fullLayout.yaxis),
+            traces: el._fullData.map(t => ({ x: t.x, y: t.y, z: t.z })),
+          };
+        }""",
+        chart_id,
+    )
+    return found
+
+
+def test_phone_number_speakers_are_categories_in_every_chart_of_the_report(report: Page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report.screenshot(path=str(ARTIFACTS / "report-phone-numbers.png"), full_page=True)
+
+    who = chart(report, "ch-participation")
+    assert who["y"]["type"] == "category"
+    assert sorted(who["y"]["categories"]) == sorted(PEOPLE)
+    assert who["traces"][0]["x"] == [80, 80, 80]  # one bar per person, none vanished
+
+    replies = chart(report, "ch-replies")
+    assert (replies["x"]["type"], replies["y"]["type"]) == ("category", "category")
+    assert sorted(replies["x"]["categories"]) == sorted(PEOPLE)
+    assert sum(map(sum, replies["traces"][0]["z"])) > 0  # cells, not an empty numeric grid
+
+    mood = chart(report, "ch-sent-speakers")
+    assert mood["y"]["type"] == "category"
+    assert sorted(mood["y"]["categories"]) == sorted(PEOPLE)
+
+    words = chart(report, "ch-keywords")
+    assert words["y"]["type"] == "category"  # "2024" is a word here, not a year

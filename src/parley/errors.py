@@ -9,6 +9,7 @@
     ├── InputTooLargeError     the input is over a size limit                             → 413
     ├── JobNotFoundError       unknown or expired job or conversation                     → 404
     ├── JobConflictError       a job transition lost a race (another owner moved it on)
+    ├── ConversationTakenError the conversation id already holds another file's job     → 409
     ├── WorkerLostError        the process running a job's work died (killed, out of memory)
     ├── QueueFullError         queue mode: more jobs wait than PARLEY_QUEUE_MAX          → 503
     ├── UnauthorizedError      a token is needed and none (or not a valid one) was sent   → 401
@@ -27,6 +28,7 @@ from typing import Any
 
 __all__ = [
     "ConfigError",
+    "ConversationTakenError",
     "ForbiddenError",
     "InputError",
     "InputTooLargeError",
@@ -132,6 +134,19 @@ class JobNotFoundError(ParleyError, LookupError):
 
 class JobConflictError(ParleyError):
     """A job transition lost a race: another owner changed the job first."""
+
+
+class ConversationTakenError(ParleyError):
+    """The conversation id already has a job for other content: choose another id, or
+    replace it (`force`, by its owner)."""
+
+    def __init__(self, message: str, *, conversation_id: str, job_id: str) -> None:
+        super().__init__(message)
+        self.conversation_id = conversation_id
+        self.job_id = job_id
+
+    def details(self) -> dict[str, Any]:
+        return {"conversationId": self.conversation_id, "jobId": self.job_id}
 
 
 class WorkerLostError(ParleyError):

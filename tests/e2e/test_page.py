@@ -75,16 +75,20 @@ def text(page: Page, selector: str) -> str:
     return page.text_content(selector) or ""
 
 
-def paste_and_analyse(page: Page, conversation_id: str) -> None:
-    """Paste a small WhatsApp chat into the form, analyse it, wait for the dashboard."""
+def paste_and_analyse(
+    page: Page, conversation_id: str = "", fixture: str = "whatsapp_ios_mdy_12h.txt"
+) -> None:
+    """Paste a small chat into the form, analyse it, wait for the dashboard."""
+    paste(page, conversation_id, fixture)
+    page.wait_for_selector(RENDERED)
+
+
+def paste(page: Page, conversation_id: str, fixture: str) -> None:
     page.goto("/")
     page.get_by_text("…or paste the text").click()
-    page.get_by_label("Conversation text").fill(
-        (FIXTURES / "whatsapp_ios_mdy_12h.txt").read_text(encoding="utf-8")
-    )
+    page.get_by_label("Conversation text").fill((FIXTURES / fixture).read_text(encoding="utf-8"))
     page.get_by_label("Conversation id").fill(conversation_id)
     page.get_by_role("button", name="Analyse").click()
-    page.wait_for_selector(RENDERED)
 
 
 def drawn_charts(tab: Tab) -> list[dict[str, Any]]:
@@ -333,6 +337,30 @@ def test_a_parley_with_an_access_token_asks_for_it_once_per_tab(
             assert "Erase from the server" in text(page, ".downloads")
         finally:
             context.close()
+
+
+def test_the_same_file_again_says_it_was_analysed_already(tab: Tab) -> None:
+    page = tab.page
+    paste_and_analyse(page, fixture="whatsapp_android_dmy_24h.txt")
+    assert page.locator("#result-note").is_hidden()
+    paste_and_analyse(page, fixture="whatsapp_android_dmy_24h.txt")
+    assert "analysed already" in text(page, "#result-note")
+    assert tab.errors == []
+
+
+def test_a_taken_id_is_said_and_its_owner_may_replace_it(tab: Tab) -> None:
+    page = tab.page
+    paste_and_analyse(page, "e2e-taken", "whatsapp_ios_mdy_12h.txt")
+    first = text(page, "#result-sub")
+    paste(page, "e2e-taken", "whatsapp_android_dmy_24h.txt")  # another file, the same id
+    page.wait_for_selector(PROBLEM)
+    assert page.get_attribute("#problem", "data-kind") == "taken"
+    assert text(page, "#problem-title") == "This conversation id is already taken"
+    tab.shot("taken")
+    page.get_by_role("button", name="Replace it").click()
+    page.wait_for_selector(RENDERED)
+    assert text(page, "#result-sub") != first  # the new file's analysis
+    assert tab.errors == []
 
 
 def test_names_and_messages_are_shown_as_text_never_as_html(tab: Tab) -> None:

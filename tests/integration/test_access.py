@@ -300,21 +300,32 @@ def test_allowed_origins_are_read_as_a_list() -> None:
 # -- taking a conversation over ---------------------------------------------------------
 
 
-async def test_running_a_conversation_again_keeps_its_first_owner(make_client: MakeClient) -> None:
+async def test_a_chosen_id_with_other_content_is_taken_and_only_its_owner_replaces_it(
+    make_client: MakeClient,
+) -> None:
     client = await make_client()
     body = {"content": CHAT, "conversationId": "team-chat"}
     first = (await client.post("/api/analyze", json=body)).json()
-    # A stranger who guessed the id runs it again, with other content.
-    stranger = await client.post(
-        "/api/analyze", json={**body, "content": CHAT + "x\n", "force": True}
+    other = {**body, "content": CHAT + "x\n"}
+
+    # Someone who guessed the id, with another file: the id is taken, said plainly.
+    taken = await client.post("/api/analyze", json=other)
+    assert taken.status_code == 409, taken.text
+    assert taken.json()["code"] == "conversation_taken"
+    assert taken.json()["details"]["conversationId"] == "team-chat"
+    # ... and forcing it is its owner's to do.
+    forced = await client.post("/api/analyze", json={**other, "force": True})
+    assert forced.status_code == 403, forced.text
+
+    replaced = await client.post(
+        "/api/analyze", json={**other, "force": True}, headers=auth(first["ownerToken"])
     )
-    second = stranger.json()
-    assert stranger.status_code == 200, stranger.text
+    second = replaced.json()
+    assert replaced.status_code == 200, replaced.text
     assert second["jobId"] != first["jobId"]
-    assert "ownerToken" not in second  # it stays the first owner's
+    assert "ownerToken" not in second  # the first token still owns it
 
     erased = await client.delete("/api/conversations/team-chat", headers=auth(first["ownerToken"]))
-
     assert erased.status_code == 200
     # Every job the conversation had is gone, the replaced one included.
     for started in (first, second):

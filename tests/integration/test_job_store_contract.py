@@ -6,7 +6,13 @@ import asyncio
 
 import pytest
 
-from parley.errors import InputTooLargeError, InvalidIdError, JobConflictError, StoreFullError
+from parley.errors import (
+    ConversationTakenError,
+    InputTooLargeError,
+    InvalidIdError,
+    JobConflictError,
+    StoreFullError,
+)
 from parley.jobs import ErrorCode, JobStatus, JobStore, Progress, StoreConfig
 from parley.kv import KV, MemoryKV
 from parley.kv._codec import GZIP_MAGIC
@@ -429,3 +435,20 @@ async def test_a_replacing_job_keeps_the_first_owner_and_erase_takes_both(
     await store.erase(CONV)
 
     assert await keys(kv) == set()
+
+
+async def test_the_same_id_with_other_content_is_taken_not_reused(store: JobStore) -> None:
+    job, _ = await store.create_or_get(CONV, input_hash="a" * 64)
+    same, created = await store.create_or_get(CONV, input_hash="a" * 64)
+    assert (same.job_id, created) == (job.job_id, False)  # the same content: deduplicated
+
+    with pytest.raises(ConversationTakenError) as info:
+        await store.create_or_get(CONV, input_hash="b" * 64)
+    assert info.value.details() == {"conversationId": CONV, "jobId": job.job_id}
+
+    await store.complete(await store.start(job.job_id), {"n": 1})
+    with pytest.raises(ConversationTakenError):
+        await store.create_or_get(CONV, input_hash="b" * 64)
+    replaced, created = await store.create_or_get(CONV, force=True, input_hash="b" * 64)
+    assert created
+    assert replaced.input_hash == "b" * 64

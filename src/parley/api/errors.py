@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley.errors import (
     ConfigError,
+    ConversationTakenError,
     ForbiddenError,
     InputError,
     InputTooLargeError,
@@ -37,6 +38,7 @@ _STATUS: tuple[tuple[type[ParleyError], int, str], ...] = (
     (UnauthorizedError, 401, "unauthorized"),
     (ForbiddenError, 403, "forbidden"),
     (JobNotFoundError, 404, "not_found"),
+    (ConversationTakenError, 409, "conversation_taken"),
     (JobConflictError, 409, "conflict"),
     (QueueFullError, 503, "queue_full"),
     (StoreUnavailableError, 503, "store_unavailable"),

@@ -148,7 +148,12 @@ def openapi_components() -> dict[str, Any]:
     "/analyze",
     status_code=202,
     response_model=AnalyzeResponse,
-    responses={200: {"model": AnalyzeResponse}, 413: {"model": ErrorBody}, **_ERRORS},
+    responses={
+        200: {"model": AnalyzeResponse},
+        409: {"model": ErrorBody, "description": "The conversation id holds another file's job"},
+        413: {"model": ErrorBody},
+        **_ERRORS,
+    },
     openapi_extra=_BODY_DOC,
 )
 async def analyze(
@@ -163,6 +168,16 @@ async def analyze(
     host) the response carries the result."""
     svc.access.require_operator(request, "starting an analysis")
     upload = await read_upload(request, svc.settings)
+    if upload.force:
+        # Replacing a conversation's result with another file's is its owner's to do (or
+        # the operator's); running the same file again is anyone's who has it.
+        current = await svc.store.find_job(upload.conversation_id)
+        if (
+            current is not None
+            and current.token_hash is not None
+            and current.input_hash != upload.input_hash
+        ):
+            svc.access.require_owner(request, current, upload.conversation_id)
     owner_token, token_hash = new_owner_token()
     submitted = await svc.driver.submit(
         Submission(
@@ -171,6 +186,7 @@ async def analyze(
             force=upload.force,
             wait=wait,
             token_hash=token_hash,
+            input_hash=upload.input_hash,
         )
     )
     job = submitted.job

@@ -35,6 +35,7 @@ class Upload:
     input: JobInput
     conversation_id: str
     force: bool
+    input_hash: str  # SHA-256 of the format asked for and the bytes
 
 
 def _too_large(limit: int) -> InputTooLargeError:
@@ -56,10 +57,14 @@ async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
         yield chunk
 
 
-def derive_conversation_id(data: bytes, format: str | None) -> str:
+def content_hash(data: bytes, format: str | None) -> str:
+    """The upload's identity: its bytes and the format asked for (none: detected)."""
+    return hashlib.sha256((format or "").encode() + b"\0" + data).hexdigest()
+
+
+def derive_conversation_id(digest: str) -> str:
     """The same content (and format) gives the same id, so a repeated upload within the
     TTL finds the job that already ran."""
-    digest = hashlib.sha256((format or "").encode() + b"\0" + data).hexdigest()
     return f"c-{digest[:32]}"
 
 
@@ -83,11 +88,13 @@ class _Reader:
         if conversation_id:
             validate_conversation_id(conversation_id)
         detected = check(data, filename=filename, format=format, max_expanded=self.max_expanded)
+        digest = content_hash(data, format)
         return Upload(
             # The format found here is the one the work parses with: no second detection.
             JobInput(data, filename, detected),
-            conversation_id or derive_conversation_id(data, format),
+            conversation_id or derive_conversation_id(digest),
             force,
+            digest,
         )
 
 

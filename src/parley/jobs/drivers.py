@@ -56,6 +56,7 @@ class Submission:
     force: bool = False  # run again even when a completed job exists
     wait: bool = False  # answer only once the job has finished
     token_hash: str | None = None  # a new job's owner token, hashed (jobs.tokens)
+    input_hash: str | None = None  # what it analyses, hashed: other content is another job
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ class _Base:
             force=submission.force,
             mode=self.mode,
             token_hash=submission.token_hash,
+            input_hash=submission.input_hash,
         )
 
     def notice(self, progress: Progress) -> None:

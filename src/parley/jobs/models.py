@@ -121,6 +121,9 @@ class Job:
     # The job this one replaced for its conversation (a forced re-run, a failed job run
     # again): erasing the conversation follows these links, so no older result survives.
     replaces: str | None = None
+    # SHA-256 of what it analyses (format and bytes): the same id with other content is
+    # not the same job (see JobStore.create_or_get).
+    input_hash: str | None = None
 
     @classmethod
     def new(
@@ -130,6 +133,7 @@ class Job:
         mode: ExecutionMode,
         token_hash: str | None = None,
         replaces: str | None = None,
+        input_hash: str | None = None,
     ) -> Job:
         return cls(
             new_job_id(),
@@ -139,6 +143,7 @@ class Job:
             mode,
             token_hash=token_hash,
             replaces=replaces,
+            input_hash=input_hash,
         )
 
     def owned_by(self, token: str) -> bool:
@@ -210,6 +215,7 @@ class Job:
             "resultBytes": self.result_bytes,
             **({"tokenHash": self.token_hash} if self.token_hash else {}),
             **({"replaces": self.replaces} if self.replaces else {}),
+            **({"inputHash": self.input_hash} if self.input_hash else {}),
         }
 
     def to_public_json(self) -> dict[str, Any]:
@@ -239,6 +245,7 @@ class Job:
             result_bytes=data.get("resultBytes"),
             token_hash=data.get("tokenHash"),
             replaces=data.get("replaces"),
+            input_hash=data.get("inputHash"),
         )
 
 

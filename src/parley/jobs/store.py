@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from parley.errors import (
+    ConversationTakenError,
     InputTooLargeError,
     JobConflictError,
     JobNotFoundError,
@@ -174,6 +175,7 @@ class JobStore:
         force: bool = False,
         mode: ExecutionMode = ExecutionMode.BACKGROUND,
         token_hash: str | None = None,
+        input_hash: str | None = None,
     ) -> tuple[Job, bool]:
         """The conversation's job, creating it when there is none to reuse.
 
@@ -185,6 +187,10 @@ class JobStore:
         has one: a conversation stays its first owner's until it expires or is erased, so
         nobody takes it over by running it again. A creation the store refuses part-way
         (full, unreachable) leaves no job and no index behind.
+
+        `input_hash` says what the new job would analyse. An existing job of other content
+        is not reused: a completed one is replaced with `force`, otherwise the id is taken
+        (ConversationTakenError) — a chosen id never shows another file's result.
 
         A queue job gets no progress here: the caller adds it to the stream, then calls
         `announce`. The progress of a job it replaces is removed, so that announce's
@@ -200,6 +206,14 @@ class JobStore:
                 current = await self.get_job(current_raw.decode())
                 if not await self._replaceable(current, force=force):
                     assert current is not None
+                    if input_hash and current.input_hash and current.input_hash != input_hash:
+                        raise ConversationTakenError(
+                            f"conversation {conversation_id} already holds the analysis of "
+                            "another file; choose another id, or replace it (force, with "
+                            "its owner token)",
+                            conversation_id=conversation_id,
+                            job_id=current.job_id,
+                        )
                     return current, False
                 if (
                     current is not None
@@ -212,7 +226,7 @@ class JobStore:
                         continue  # its worker came back to life: read it again
             owner = current.token_hash if current and current.token_hash else token_hash
             replaced = current.job_id if current else None
-            job = Job.new(conversation_id, self._clock(), mode, owner, replaced)
+            job = Job.new(conversation_id, self._clock(), mode, owner, replaced, input_hash)
             # The job record exists before the index points at it, so a reader that
             # follows the index always finds the job.
             await self.kv.set(

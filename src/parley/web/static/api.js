@@ -50,16 +50,20 @@ export async function getJSON(url) {
 }
 
 /**
- * POST /api/analyze with a file (multipart) or pasted text (JSON). XMLHttpRequest rather
+ * POST /api/analyze with a file (multipart) or pasted text (JSON), as the operator (the
+ * access token) or as the conversation's owner (`ownerToken`), when this browser is one. XMLHttpRequest rather
  * than fetch because it reports upload progress: `onUpload(fraction)`.
  */
-export function postAnalyze({ file, content, format, conversationId, force }, onUpload) {
+export function postAnalyze({ file, content, format, conversationId, force, ownerToken }, onUpload) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/analyze");
     xhr.responseType = "text";
     xhr.setRequestHeader("Accept", "application/json");
-    for (const [name, value] of Object.entries(bearer())) xhr.setRequestHeader(name, value);
+    // Replacing a conversation's result needs its owner token (or the operator's).
+    for (const [name, value] of Object.entries(bearer(accessToken() || ownerToken))) {
+      xhr.setRequestHeader(name, value);
+    }
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable && event.total > 0) onUpload(event.loaded / event.total);
     });

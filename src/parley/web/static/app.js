@@ -35,7 +35,7 @@ const STAGES = {
 };
 
 // What is on screen: a new navigation bumps `run`, which stops the loops of the old one.
-const state = { run: 0, lastInput: null, conversationId: null, jobId: null, result: null };
+const state = { run: 0, lastInput: null, conversationId: null, jobId: null, result: null, deduplicated: false };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -169,7 +169,7 @@ function failed(conversationId, error) {
     return;
   }
   const input = inputFor(conversationId);
-  const again = input ? () => submit({ ...input, force: true }) : null;
+  const again = input ? () => submit({ ...input, force: true, ownerToken: ownerTokenOf(conversationId) }) : null;
   if (code === "worker_lost" || code === "worker_stopped") {
     // Nothing is wrong with the conversation: send the file this page still holds again,
     // once, so nobody has to upload it twice. A second loss is shown, with a button.
@@ -243,6 +243,7 @@ async function submit(input) {
   if (run !== state.run) return;
   const { status, body } = answer;
   if (status === 200 || status === 202) {
+    state.deduplicated = Boolean(body.deduplicated);
     state.lastInput.sentAs = body.conversationId; // the server derives it when none was given
     state.conversationId = body.conversationId;
     state.jobId = body.jobId;
@@ -255,6 +256,14 @@ async function submit(input) {
     await follow(run, body.conversationId, body.jobId, body.status, body.error);
   } else if (status === 401) {
     askForToken(body, () => submit(input));
+  } else if (status === 409 && body.code === "conversation_taken") {
+    const id = body.details?.conversationId || input.conversationId;
+    const ownerToken = ownerTokenOf(id);
+    problem("taken", "This conversation id is already taken",
+      ownerToken
+        ? `“${id}” already shows the analysis of another file, which you started. Replace it with this one, or give this file another id.`
+        : `“${id}” already shows the analysis of another file, started elsewhere. Give this file another id (or leave the id empty).`,
+      { form: true, retry: ownerToken ? () => submit({ ...input, force: true, ownerToken }) : null, retryLabel: "Replace it" });
   } else if (status === 400 && body.code === "input_error") {
     await parseProblem(body.error, body.details || {});
   } else if (status === 413) {
@@ -363,7 +372,11 @@ async function showResult(conversationId, jobId, result) {
   const overview = result.overview || {};
   const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
   $("result-sub").textContent = `${result.format || "?"} · ${overview.messages ?? "?"} messages${span} · conversation ${conversationId} · kept on the server for one hour`;
-  show($("result-note"), false);
+  // A deduplicated answer says so: the same file within the hour is the same analysis.
+  resultNote(state.deduplicated
+    ? "This file was analysed already: this is that analysis, not a new one. To run it afresh, tick “Analyse again even if a result exists”."
+    : "");
+  state.deduplicated = false;
   await renderDashboard($("dashboard"), result);
   markRendered();
 }

@@ -363,6 +363,30 @@ def test_a_taken_id_is_said_and_its_owner_may_replace_it(tab: Tab) -> None:
     assert tab.errors == []
 
 
+@pytest.mark.parametrize(
+    ("path", "operation"), [("/docs", ".opblock"), ("/redoc", "[data-section-id]")]
+)
+def test_the_api_docs_render_on_a_closed_network(
+    tab: Tab, server: Server, path: str, operation: str
+) -> None:
+    page = tab.page
+    outside: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(path)
+    page.wait_for_selector(operation)  # the operations, drawn from /openapi.json
+    assert page.locator(operation).count() >= 5
+    assert outside == []
+    tab.shot(f"api-docs-{path.strip('/')}")
+
+
 def test_names_and_messages_are_shown_as_text_never_as_html(tab: Tab) -> None:
     evil = "<img src=x onerror=alert(1)> <b>Eve</b>"
     chat = "\n".join(

@@ -188,3 +188,19 @@ async def test_report_of_an_unknown_or_failed_job_is_404_without_result(
     failed = await client.get(f"/api/jobs/{rejected.json()['jobId']}/report.html")
     assert failed.status_code == 404
     assert "failed" in failed.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+async def test_the_api_docs_load_everything_from_this_server(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    page = await client.get(path)
+    assert page.status_code == 200
+    sources = _Sources()
+    sources.feed(page.text)
+    assets = [*sources.scripts, *sources.links]
+    assert assets, page.text
+    for asset in assets:
+        assert asset.startswith("/"), f"{asset} is not served by parley"  # no CDN
+        if asset.endswith((".js", ".css")):
+            assert (await client.get(asset)).status_code == 200, asset

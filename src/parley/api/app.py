@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from parley import __version__
 from parley.api.access import LazyGuard
@@ -101,7 +102,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await holder.close()
 
-    app = FastAPI(title="parley", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # Swagger UI (/docs) and ReDoc (/redoc) from the installed fastapi-offline package,
+    # never a CDN: the API's documentation works on a closed network, as the page does.
+    app = FastAPIOffline(
+        title="parley",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
     app.state.get_service = holder.get
     app.state.close_service = holder.close
     app.add_middleware(LazyGuard, settings=holder.settings)

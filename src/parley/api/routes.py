@@ -146,6 +146,7 @@ def openapi_components() -> dict[str, Any]:
 
 @router.post(
     "/analyze",
+    tags=["analyses"],
     status_code=202,
     response_model=AnalyzeResponse,
     responses={
@@ -215,6 +216,7 @@ async def analyze(
 
 @router.get(
     "/progress/{conversationId}",
+    tags=["analyses"],
     response_model=ProgressResponse,
     responses=_ERRORS,
 )
@@ -245,7 +247,7 @@ async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
     }
 
 
-@router.get("/jobs/{jobId}", response_model=JobResponse, responses=_ERRORS)
+@router.get("/jobs/{jobId}", tags=["analyses"], response_model=JobResponse, responses=_ERRORS)
 async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
     """The job, whether its result is ready, and its progress."""
     job = await svc.store.get_job(jobId)
@@ -256,6 +258,7 @@ async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
 
 @router.get(
     "/jobs/{jobId}/result",
+    tags=["analyses"],
     response_model=ResultResponse,
     responses={202: {"model": ResultResponse, "description": "Still running"}, **_ERRORS},
 )
@@ -278,7 +281,12 @@ async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
-@router.get("/conversations/{conversationId}", response_model=JobResponse, responses=_ERRORS)
+@router.get(
+    "/conversations/{conversationId}",
+    tags=["conversations"],
+    response_model=JobResponse,
+    responses=_ERRORS,
+)
 async def get_conversation(
     conversationId: ConversationId, svc: Svc, request: Request
 ) -> dict[str, Any]:
@@ -290,7 +298,7 @@ async def get_conversation(
     return await _job_body(svc, job)
 
 
-@router.delete("/conversations/{conversationId}", responses=_ERRORS)
+@router.delete("/conversations/{conversationId}", tags=["conversations"], responses=_ERRORS)
 async def delete_conversation(
     conversationId: ConversationId, svc: Svc, request: Request
 ) -> dict[str, Any]:
@@ -309,7 +317,12 @@ async def delete_conversation(
     return {"conversationId": conversationId, "deletedKeys": deleted}
 
 
-@router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+@router.get(
+    "/health",
+    tags=["operations"],
+    response_model=HealthResponse,
+    responses={503: {"model": HealthResponse}},
+)
 async def health(svc: Svc) -> JSONResponse:
     """Whether this worker can reach the store, and how fast."""
     body: dict[str, Any] = {
@@ -327,7 +340,7 @@ async def health(svc: Svc) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/stats", responses=_ERRORS)
+@router.get("/stats", tags=["operations"], responses=_ERRORS)
 async def stats(svc: Svc, request: Request) -> dict[str, Any]:
     """The store's memory and limit, keys and bytes per key family, how many more results
     fit, and commands processed: what the hosting dashboard shows, from inside. Scanning
@@ -337,7 +350,7 @@ async def stats(svc: Svc, request: Request) -> dict[str, Any]:
     return await svc.cached_stats()
 
 
-@router.get("/live")
+@router.get("/live", tags=["operations"])
 async def live() -> dict[str, str]:
     """Liveness without I/O: the process answers."""
     return {"status": "ok"}

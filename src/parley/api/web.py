@@ -15,12 +15,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley import __version__
 from parley.analysis.formats import FORMAT_NAMES
 from parley.api.errors import error_response
 from parley.api.routes import ConversationId, JobId, Svc
+from parley.api.schemas import ErrorBody, ResultResponse
 from parley.errors import JobNotFoundError
 from parley.jobs import JobStatus
 from parley.report import plotly_js_path, render_html
@@ -85,7 +88,21 @@ async def plotly_js() -> FileResponse:
     )
 
 
-@router.get("/api/jobs/{jobId}/report.html", response_model=None)
+# The report is part of the API (documented); the page's routes are not.
+reports = APIRouter(tags=["analyses"])
+
+
+@reports.get(
+    "/api/jobs/{jobId}/report.html",
+    response_model=None,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The report, one HTML file"},
+        202: {"model": ResultResponse, "description": "Still running"},
+        400: {"model": ErrorBody, "description": "An invalid job id"},
+        404: {"model": ErrorBody, "description": "Unknown, expired or failed"},
+        503: {"model": ErrorBody, "description": "The store is unreachable"},
+    },
+)
 async def report(
     jobId: JobId,
     svc: Svc,
@@ -122,8 +139,40 @@ async def report(
     return HTMLResponse(html, headers=headers)
 
 
+# The API docs (fastapi-offline's Swagger UI and ReDoc) get a policy like the page's: their
+# scripts and styles come from this server (some inline), nothing from anywhere else, so
+# the attribution image ReDoc would fetch from its CDN is never requested.
+_DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+_DOCS_PATHS = frozenset({"/docs", "/redoc"})
+
+
+class _DocsPolicy:
+    """Adds the docs' Content-Security-Policy to their two pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in _DOCS_PATHS:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Content-Security-Policy"] = _DOCS_CSP
+            await send(message)
+
+        await self.app(scope, receive, with_policy)
+
+
 def install_web(app: FastAPI) -> None:
-    """Serve the page, its static files and the report on `app`."""
+    """Serve the page, its static files and the report on `app`, and guard the docs."""
+    app.add_middleware(_DocsPolicy)
     app.include_router(router)
+    app.include_router(reports)
     # After the router, so /static/vendor/plotly.min.js is answered by its route.
     app.mount("/static", StaticFiles(packages=[("parley.web", "static")]), name="static")

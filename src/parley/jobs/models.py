@@ -131,6 +131,7 @@ class Job:
         conversation_id: str,
         now: datetime,
         mode: ExecutionMode,
+        *,
         token_hash: str | None = None,
         replaces: str | None = None,
         input_hash: str | None = None,

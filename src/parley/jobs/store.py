@@ -226,7 +226,14 @@ class JobStore:
                         continue  # its worker came back to life: read it again
             owner = current.token_hash if current and current.token_hash else token_hash
             replaced = current.job_id if current else None
-            job = Job.new(conversation_id, self._clock(), mode, owner, replaced, input_hash)
+            job = Job.new(
+                conversation_id,
+                self._clock(),
+                mode,
+                token_hash=owner,
+                replaces=replaced,
+                input_hash=input_hash,
+            )
             # The job record exists before the index points at it, so a reader that
             # follows the index always finds the job.
             await self.kv.set(

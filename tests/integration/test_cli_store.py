@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -238,3 +239,17 @@ def test_serve_says_once_that_the_api_is_open_beyond_loopback_and_on_it_serves_o
     assert output.count("api_open") == (1 if warned else 0), output
     if token:
         assert token not in output
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_sentence_and_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_parley(tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"parley: error: port {port} on 127.0.0.1 is already in use (another parley, or "
+        f"another program, listens there): choose a free one with --port, for example "
+        f"`parley serve --port {port + 1}`"
+    )

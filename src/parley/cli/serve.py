@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import ipaddress
 import os
 import socket
@@ -84,8 +85,24 @@ def run(args: argparse.Namespace) -> int:
         # page that rebinds its own name to 127.0.0.1 cannot reach it (DNS rebinding).
         names = dict.fromkeys(("localhost", "127.0.0.1", "[::1]", _bracketed(args.host)))
         os.environ["PARLEY_ALLOWED_HOSTS"] = ",".join(names)
+    config = _TCPConfig(
+        "parley.api.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        access_log=args.access_log,
+        # The server's own lines follow PARLEY_LOG_LEVEL, but never below warning unless
+        # asked for: uvicorn's info lines repeat what parley logs as structured events.
+        log_level="info"
+        if args.access_log
+        else max(settings.log_level, "WARNING", key=_rank).lower(),
+        timeout_graceful_shutdown=10,
+    )
+    # Bound before anything is said: a port in use is one sentence and exit 1.
+    sock = config.bind_socket()
+    port = sock.getsockname()[1]
     print(
-        f"parley serving on http://{args.host}:{args.port} with {workers} worker(s), "
+        f"parley serving on http://{_bracketed(args.host)}:{port} with {workers} worker(s), "
         f"store: {store.target}"
         + (f", mode: {mode.value}" if mode else "")
         + (
@@ -105,27 +122,17 @@ def run(args: argparse.Namespace) -> int:
     if args.open:
         # Opened by a timer so the browser arrives after the server listens.
         wildcard = args.host in ("0.0.0.0", "::")  # noqa: S104 - recognising, not binding
-        url = f"http://{'127.0.0.1' if wildcard else args.host}:{args.port}/"
+        url = f"http://{'127.0.0.1' if wildcard else _bracketed(args.host)}:{port}/"
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    config = _TCPConfig(
-        "parley.api.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=workers,
-        access_log=args.access_log,
-        # The server's own lines follow PARLEY_LOG_LEVEL, but never below warning unless
-        # asked for: uvicorn's info lines repeat what parley logs as structured events.
-        log_level="info"
-        if args.access_log
-        else max(settings.log_level, "WARNING", key=_rank).lower(),
-        timeout_graceful_shutdown=10,
-    )
-    if config.workers > 1:  # as uvicorn.run does, with the socket bound by _TCPConfig
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-        return 0
-    server = uvicorn.Server(config)
-    server.run()
-    return 0 if server.started else 1
+    try:
+        if config.workers > 1:  # as uvicorn.run does, on the socket bound here
+            Multiprocess(config, sockets=[sock]).run()
+            return 0
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
+        return 0 if server.started else 1
+    finally:
+        sock.close()
 
 
 def _bracketed(host: str) -> str:
@@ -153,15 +160,37 @@ async def _probe(settings: Settings) -> None:
 
 
 class _TCPConfig(uvicorn.Config):
-    """uvicorn binds the shared listening socket of `--workers N` with proto 0, and
-    asyncio sets TCP_NODELAY only on sockets that say IPPROTO_TCP: every keep-alive
-    request then waits ~40 ms for a delayed ACK (uvicorn issue #3149; measured here:
-    p50 44 ms instead of 0.3 ms). Re-wrap the same descriptor as TCP."""
+    """The listening socket, bound by parley rather than uvicorn, for two reasons.
+
+    uvicorn binds the shared socket of `--workers N` with proto 0, and asyncio sets
+    TCP_NODELAY only on sockets that say IPPROTO_TCP: every keep-alive request then waits
+    ~40 ms for a delayed ACK (uvicorn issue #3149; measured here: p50 44 ms instead of
+    0.3 ms). And a port in use should be one sentence before the banner, not uvicorn's
+    raw error after it (exit 3)."""
 
     def bind_socket(self) -> socket.socket:
-        sock = super().bind_socket()
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto:
-            return sock
-        tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-        tcp.set_inheritable(True)
-        return tcp
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host.strip("[]"), self.port))
+        except OSError as exc:
+            sock.close()
+            raise ConfigError(_bind_failure(self.host, self.port, exc)) from None
+        sock.set_inheritable(True)
+        return sock
+
+
+def _bind_failure(host: str, port: int, exc: OSError) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (another parley, or another "
+            f"program, listens there): choose a free one with --port, for example "
+            f"`parley serve --port {port + 1}`"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on {where} (ports below 1024 need root): use --port 8000"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: use --host 127.0.0.1 or 0.0.0.0"
+    return f"cannot listen on {where}: {exc.strerror or exc}"

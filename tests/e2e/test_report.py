@@ -3,6 +3,7 @@ data says, and names that look like numbers (phone numbers) kept as categories."
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,10 +34,23 @@ def conversation() -> Conversation:
     return Conversation(format="whatsapp", messages=messages, title="Phone numbers")
 
 
-@pytest.fixture
-def report(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+def one_day() -> Conversation:
+    """A chat of one afternoon: 14:00 to 18:40, a message every 10 minutes."""
+    start = datetime(2024, 3, 1, 14, 0)
+    messages = [
+        Message(
+            PEOPLE[i % 2], "good news" if i % 3 else "sad news", start + timedelta(minutes=10 * i)
+        )
+        for i in range(29)
+    ]
+    return Conversation(format="whatsapp", messages=messages, title="One afternoon")
+
+
+@contextlib.contextmanager
+def opened(browser: Browser, tmp_path: Path, chat: Conversation) -> Iterator[Page]:
+    """The report of `chat`, opened from a file with the network off."""
     path = tmp_path / "report.html"
-    path.write_text(render_html(analyze(conversation(), lambda *_: None)), encoding="utf-8")
+    path.write_text(render_html(analyze(chat, lambda *_: None)), encoding="utf-8")
     context = browser.new_context(viewport={"width": 1366, "height": 900}, offline=True)
     page = context.new_page()
     errors: list[str] = []
@@ -48,6 +62,12 @@ def report(browser: Browser, tmp_path: Path) -> Iterator[Page]:
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.fixture
+def report(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    with opened(browser, tmp_path, conversation()) as page:
+        yield page
 
 
 def chart(page: Page, chart_id: str) -> dict[str, Any]:
@@ -86,3 +106,17 @@ def test_phone_number_speakers_are_categories_in_every_chart_of_the_report(repor
 
     words = chart(report, "ch-keywords")
     assert words["y"]["type"] == "category"  # "2024" is a word here, not a year
+
+
+def test_a_one_day_chat_is_drawn_by_the_hour_and_charts_without_information_are_left_out(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with opened(browser, tmp_path, one_day()) as page:
+        page.screenshot(path=str(ARTIFACTS / "report-one-day.png"), full_page=True)
+        dates = chart(page, "ch-dates")
+        assert dates["x"]["type"] == "date"
+        assert dates["traces"][0]["y"] == [6, 6, 6, 6, 5]  # 14:00 to 18:00, one bar an hour
+        mood = chart(page, "ch-sent-time")
+        assert len([m for m in mood["traces"][0]["y"] if m is not None]) == 5  # hour by hour
+        # One weekday is no comparison: that chart is left out.
+        assert page.locator("figure:has(#ch-weekdays)").is_hidden()

@@ -8,36 +8,51 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from parley.analysis._prepared import Prepared
 
 __all__ = ["Activity", "DateSeries", "TimeBins", "activity"]
 
-MAX_POINTS = 400  # a date series longer than this is rebinned: day -> week -> month -> year
+MAX_POINTS = 400  # a date series longer than this is rebinned to the next unit
+# The bin follows the span, so every chart over time has a shape to show: hours for a
+# chat of a day or two, days up to four months, weeks up to three years, then months
+# (years only past MAX_POINTS months).
+HOURS_UP_TO_DAYS = 2
+DAYS_UP_TO_DAYS = 120
+WEEKS_UP_TO_DAYS = 3 * 365
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class TimeBins:
-    """Bins day ordinals into days, weeks (from Monday), months or years, at most MAX_POINTS."""
+    """Bins hour keys (day ordinal * 24 + hour) into hours, days, weeks (from Monday),
+    months or years, by the span they cover."""
 
-    def __init__(self, first_day: int, last_day: int) -> None:
+    def __init__(self, first_key: int, last_key: int) -> None:
+        first_day, last_day = first_key // 24, last_key // 24
         self.first = date.fromordinal(first_day)
         last = date.fromordinal(last_day)
         days = last_day - first_day + 1
         months = (last.year - self.first.year) * 12 + last.month - self.first.month + 1
-        if days <= MAX_POINTS:
+        if days <= HOURS_UP_TO_DAYS:
+            self.unit = "hour"
+        elif days <= DAYS_UP_TO_DAYS:
             self.unit = "day"
-        elif days // 7 + 2 <= MAX_POINTS:
+        elif days <= WEEKS_UP_TO_DAYS:
             self.unit = "week"
         elif months <= MAX_POINTS:
             self.unit = "month"
         else:
             self.unit = "year"
+        self._first_hour = first_key
         self._monday = first_day - self.first.weekday()
-        self.size = self.index(last_day) + 1
+        self.size = self.index(last_key) + 1
 
-    def index(self, day: int) -> int:
+    def index(self, key: int) -> int:
+        """The bin of an hour key."""
+        if self.unit == "hour":
+            return key - self._first_hour
+        day = key // 24
         if self.unit == "day":
             return day - self.first.toordinal()
         if self.unit == "week":
@@ -48,6 +63,14 @@ class TimeBins:
         return d.year - self.first.year
 
     def labels(self) -> list[str]:
+        """Each bin's start: `2024-03-01T09:00` (hour), `2024-03-01` (day, week),
+        `2024-03` (month), `2024` (year)."""
+        if self.unit == "hour":
+            start = datetime.combine(self.first, time()) + timedelta(hours=self._first_hour % 24)
+            return [
+                (start + timedelta(hours=i)).isoformat(timespec="minutes")
+                for i in range(self.size)
+            ]
         if self.unit == "day":
             return [(self.first + timedelta(days=i)).isoformat() for i in range(self.size)]
         if self.unit == "week":
@@ -64,7 +87,8 @@ class TimeBins:
 
 @dataclass(frozen=True, slots=True)
 class DateSeries:
-    """Columnar series: `labels[i]` is the bin's first day (`unit` day/week) or month/year."""
+    """Columnar series: `labels[i]` is the bin's start (`unit` hour, day, week, month or
+    year; see TimeBins.labels)."""
 
     unit: str
     labels: list[str]
@@ -101,10 +125,10 @@ def activity(prepared: Prepared) -> tuple[Activity, TimeBins | None]:
         per_day[day] += count
         heat[(day - 1) % 7][hour] += count  # ordinal 1 (0001-01-01) was a Monday
     first, last = min(per_day), max(per_day)
-    bins = TimeBins(first, last)
+    bins = TimeBins(min(keys), max(keys))
     series = [0] * bins.size
-    for day, count in per_day.items():
-        series[bins.index(day)] += count
+    for key, count in keys.items():
+        series[bins.index(key)] += count
     streak = best = 0
     prev = None
     for day in sorted(per_day):

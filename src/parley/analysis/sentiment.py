@@ -101,10 +101,9 @@ def sentiment(
         for key, score_i in zip(prepared.hour_key, scores, strict=True):
             if key is None or score_i is None:
                 continue
-            day = key // 24
-            b = index_of.get(day)
+            b = index_of.get(key)
             if b is None:
-                b = index_of[day] = bins.index(day)
+                b = index_of[key] = bins.index(key)
             sums[b] += score_i
             counts[b] += 1
         over_time = SentimentSeries(

@@ -153,10 +153,11 @@ def _activity(r: dict[str, Any]) -> str:
         + "</div>"
         + _chart("ch-heatmap", "Hour by weekday")
     )
+    span = a["firstDay"] if a["firstDay"] == a["lastDay"] else f"{a['firstDay']} to {a['lastDay']}"
     note = (
-        f"{a['firstDay']} to {a['lastDay']}: {a['activeDays']:,} active days of {a['spanDays']:,}; "
-        f"longest run {a['longestDailyStreak']} days in a row; busiest day {a['busiestDay']} "
-        f"({a['busiestDayMessages']:,} messages)."
+        f"{span}: {_plural(a['activeDays'], 'active day')} of {a['spanDays']:,}; "
+        f"longest run {_plural(a['longestDailyStreak'], 'day')} in a row; busiest day "
+        f"{a['busiestDay']} ({_plural(a['busiestDayMessages'], 'message')})."
     )
     return _section("When", body, note)
 

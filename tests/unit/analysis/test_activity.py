@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from parley.analysis import Conversation, Message, analyze
 from parley.analysis.activity import MAX_POINTS, TimeBins
 
@@ -23,11 +25,14 @@ def test_counts_by_hour_weekday_and_heatmap_use_wall_clock_time() -> None:
     assert act["activeDays"] == 2
     assert act["longestDailyStreak"] == 2
     assert act["busiestDay"] == "2024-03-04"
-    assert act["byDate"] == {
-        "unit": "day",
-        "labels": ["2024-03-04", "2024-03-05"],
-        "messages": [2, 1],
-    }
+    # Two days: binned by the hour, so the chart has a shape (not two bars).
+    by_date = act["byDate"]
+    assert by_date["unit"] == "hour"
+    assert by_date["labels"][:2] == ["2024-03-04T09:00", "2024-03-04T10:00"]
+    assert by_date["labels"][-1] == "2024-03-05T10:00"
+    assert by_date["messages"][0] == 2
+    assert by_date["messages"][-1] == 1
+    assert sum(by_date["messages"]) == 3
 
 
 def test_daily_series_is_rebinned_past_the_point_bound() -> None:
@@ -41,13 +46,35 @@ def test_daily_series_is_rebinned_past_the_point_bound() -> None:
     assert date.fromisoformat(series["labels"][0]).weekday() == 0  # weeks start on Monday
 
 
+def key(day: date, hour: int = 0) -> int:
+    return day.toordinal() * 24 + hour
+
+
 def test_time_bins_go_to_months_then_years() -> None:
-    first = date(1990, 1, 1).toordinal()
-    assert TimeBins(first, date(2000, 1, 1).toordinal()).unit == "month"
-    years = TimeBins(first, date(2040, 6, 1).toordinal())
+    first = key(date(1990, 1, 1))
+    assert TimeBins(first, key(date(2000, 1, 1))).unit == "month"
+    years = TimeBins(first, key(date(2040, 6, 1)))
     assert years.unit == "year"
     assert years.labels()[:2] == ["1990", "1991"]
-    assert years.index(date(2040, 6, 1).toordinal()) == 50
+    assert years.index(key(date(2040, 6, 1))) == 50
+
+
+@pytest.mark.parametrize(
+    ("days", "unit"),
+    [(1, "hour"), (2, "hour"), (3, "day"), (120, "day"), (121, "week"), (3 * 365, "week"),
+     (3 * 365 + 1, "month")],
+)  # fmt: skip
+def test_the_bin_follows_the_span(days: int, unit: str) -> None:
+    first = date(2024, 1, 1)
+    assert TimeBins(key(first, 8), key(first + timedelta(days=days - 1), 20)).unit == unit
+
+
+def test_a_one_day_chat_is_drawn_by_the_hour() -> None:
+    bins = TimeBins(key(date(2024, 3, 4), 9), key(date(2024, 3, 4), 23))
+    assert bins.size == 15
+    assert bins.labels()[0] == "2024-03-04T09:00"
+    assert bins.labels()[-1] == "2024-03-04T23:00"
+    assert bins.index(key(date(2024, 3, 4), 12)) == 3
 
 
 def test_aware_timestamps_count_in_their_own_offset() -> None:

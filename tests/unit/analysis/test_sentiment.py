@@ -54,7 +54,7 @@ def test_per_speaker_means_and_shares() -> None:
     assert sent["scoredMessages"] == 3
     assert sent["mostPositive"][0]["speaker"] == "Ann"
     assert sent["mostNegative"][0]["text"] == "this is terrible and sad"
-    assert sent["overTime"]["unit"] == "day"
+    assert sent["overTime"]["unit"] == "hour"  # minutes apart: one hourly bin
     assert len(sent["overTime"]["mean"]) == 1
 
 

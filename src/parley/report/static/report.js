@@ -59,6 +59,11 @@
     // Names, words and emoji are categories, always: plotly would read a speaker named
     // "+44 7700 900123" (every unsaved WhatsApp contact) or a word like "2024" as a number.
     var CATEGORY = { type: "category" };
+    function hide(id) {
+      var el = document.getElementById(id);
+      var box = el && el.closest("figure");
+      if (box) box.hidden = true;
+    }
     function hbar(id, labels, values, extra) {
       var n = labels.length;
       extra = extra || {};
@@ -80,8 +85,13 @@
       var hours = []; for (var h = 0; h < 24; h++) hours.push(h);
       draw("ch-hours", [{ type: "bar", x: hours, y: a.byHour, marker: { color: accent } }],
            { xaxis: { dtick: 3 } });
-      draw("ch-weekdays", [{ type: "bar", x: a.weekdays, y: a.byWeekday, marker: { color: accent } }],
-           { xaxis: CATEGORY });
+      // One weekday (a chat of a day) is no comparison: the chart is left out.
+      if (a.byWeekday.filter(function (n) { return n > 0; }).length > 1) {
+        draw("ch-weekdays", [{ type: "bar", x: a.weekdays, y: a.byWeekday, marker: { color: accent } }],
+             { xaxis: CATEGORY });
+      } else {
+        hide("ch-weekdays");
+      }
       draw("ch-heatmap", [{ type: "heatmap", z: a.heatmap, x: hours, y: a.weekdays,
                             colorscale: scale, hoverongaps: false }],
            { height: 280, yaxis: { type: "category", autorange: "reversed" }, xaxis: { dtick: 1 } });
@@ -106,7 +116,9 @@
     if (sent.scoredMessages) {
       hbar("ch-sent-speakers", sent.speakers.map(function (s) { return s.speaker; }),
            sent.speakers.map(function (s) { return s.mean; }), { xaxis: { range: [-1, 1] } });
-      if (sent.overTime) {
+      var points = sent.overTime ? sent.overTime.mean.filter(function (m) { return m !== null; }).length : 0;
+      if (points < 2) hide("ch-sent-time");  // a line needs two points
+      if (points >= 2) {
         draw("ch-sent-time", [{ type: "scatter", mode: "lines", x: sent.overTime.labels,
                                 y: sent.overTime.mean, line: { color: accent }, connectgaps: false }],
              { xaxis: { type: sent.overTime.unit === "year" ? "category" : "date" },

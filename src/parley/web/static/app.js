@@ -6,7 +6,7 @@
 
 import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
 import { renderDashboard } from "./dashboard.js";
-import { $, fill, h, show, timeAgo } from "./dom.js";
+import { $, fill, h, plural, show, timeAgo } from "./dom.js";
 import { forgetAll, loadRecent, probablyExpired, remember } from "./recent.js";
 
 const POLL_MS = 400;
@@ -371,7 +371,8 @@ async function showResult(conversationId, jobId, result) {
   $("result-title").textContent = title;
   const overview = result.overview || {};
   const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
-  $("result-sub").textContent = `${result.format || "?"} · ${overview.messages ?? "?"} messages${span} · conversation ${conversationId} · kept on the server for one hour`;
+  const count = overview.messages === undefined ? "? messages" : plural(overview.messages, "message");
+  $("result-sub").textContent = `${result.format || "?"} · ${count}${span} · conversation ${conversationId} · kept on the server for one hour`;
   // A deduplicated answer says so: the same file within the hour is the same analysis.
   resultNote(state.deduplicated
     ? "This file was analysed already: this is that analysis, not a new one. To run it afresh, tick “Analyse again even if a result exists”."
@@ -476,7 +477,7 @@ function renderRecent() {
   fill($("recent-list"), items.map((item) => {
     const gone = probablyExpired(item);
     const label = item.title || item.name || item.conversationId;
-    const facts = [item.format, item.messages !== undefined ? `${item.messages} messages` : null, item.savedAt ? timeAgo(item.savedAt) : null]
+    const facts = [item.format, item.messages !== undefined ? plural(item.messages, "message") : null, item.savedAt ? timeAgo(item.savedAt) : null]
       .filter(Boolean).join(" · ");
     return h("li", { class: gone ? "expired" : null },
       h("a", { href: `#/c/${encodeURIComponent(item.conversationId)}` }, label),

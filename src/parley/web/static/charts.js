@@ -38,6 +38,9 @@ function layout(extra = {}) {
 
 /** Few bins read best as named categories; many as a date axis plotly thins out. */
 function timeAxis(unit, bins) {
+  // Hours read best on a date axis (plotly labels them 09:00, Mar 4); a handful of days
+  // or years as categories, so one bar is not stretched over a meaningless time range.
+  if (unit === "hour") return { type: "date" };
   return unit === "year" || bins <= 14 ? { type: "category" } : { type: "date" };
 }
 

@@ -2,7 +2,7 @@
 // keys it does not know; a section the analysis marks unavailable says why.
 
 import * as charts from "./charts.js";
-import { duration, fill, h, moment, num, pct } from "./dom.js";
+import { duration, fill, h, moment, num, pct, plural } from "./dom.js";
 
 const MAX_BARS = 15;
 
@@ -101,7 +101,7 @@ function activity(result, pending) {
     return card("Activity", { wide: true }, note(`Not available: ${act?.reason || "no timestamps"}.`));
   }
   const facts = h("p", { class: "facts" },
-    `${num(act.activeDays)} active days out of ${num(act.spanDays)}; busiest ${act.busiestDay} with ${num(act.busiestDayMessages)} messages; longest daily streak ${num(act.longestDailyStreak)} days.`);
+    `${plural(act.activeDays, "active day")} out of ${num(act.spanDays)}; busiest ${act.busiestDay} with ${plural(act.busiestDayMessages, "message")}; longest daily streak ${plural(act.longestDailyStreak, "day")}.`);
   return [
     card("Activity over time", { wide: true, id: "activity" }, facts,
       figure(`Messages per ${act.byDate.unit}`, (node) => charts.timeline(node, act.byDate), pending)),
@@ -121,7 +121,9 @@ function sentiment(result, pending) {
   const parts = [
     h("p", { class: "facts" }, `${pct(mood.positiveShare)} positive, ${pct(mood.negativeShare)} negative, ${pct(mood.neutralShare)} neutral messages (VADER, English lexicon).`),
   ];
-  if (mood.overTime?.labels?.length) {
+  // A line needs two points: one bin of mood (a chat within the hour) says nothing over time.
+  const moodPoints = (mood.overTime?.mean || []).filter((m) => m !== null && m !== undefined).length;
+  if (moodPoints >= 2) {
     const title = Array.isArray(mood.overTime.speakers) ? "Mean sentiment over time, per person" : "Mean sentiment over time";
     parts.push(figure(title, (node) => charts.sentimentLines(node, mood.overTime), pending));
   }

@@ -48,6 +48,11 @@ export function num(value, digits = 0) {
   return digits === 0 ? integer.format(value) : decimal.format(Number(value.toFixed(digits)));
 }
 
+/** "1 day", "2 days", "100,000 messages": a count and its noun, formatted one way. */
+export function plural(count, word, words = `${word}s`) {
+  return `${num(count)} ${count === 1 ? word : words}`;
+}
+
 export function pct(share) {
   if (share === null || share === undefined) return "–";
   return `${Math.round(share * 100)}%`;

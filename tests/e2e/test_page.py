@@ -84,9 +84,13 @@ def paste_and_analyse(
 
 
 def paste(page: Page, conversation_id: str, fixture: str) -> None:
+    paste_text(page, (FIXTURES / fixture).read_text(encoding="utf-8"), conversation_id)
+
+
+def paste_text(page: Page, content: str, conversation_id: str = "") -> None:
     page.goto("/")
     page.get_by_text("…or paste the text").click()
-    page.get_by_label("Conversation text").fill((FIXTURES / fixture).read_text(encoding="utf-8"))
+    page.get_by_label("Conversation text").fill(content)
     page.get_by_label("Conversation id").fill(conversation_id)
     page.get_by_role("button", name="Analyse").click()
 
@@ -385,6 +389,26 @@ def test_the_api_docs_render_on_a_closed_network(
     assert page.locator(operation).count() >= 5
     assert outside == []
     tab.shot(f"api-docs-{path.strip('/')}")
+
+
+def test_on_a_phone_wide_tables_say_they_scroll_and_names_do_not_wrap(tab: Tab) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    lines = [
+        f"01/03/2024, 09:{i:02d} - {who}: message {i} 👍"
+        for i, who in enumerate(["+44 7700 900123", "Ana", "+1 (555) 010-9999"] * 10)
+    ]
+    paste_text(page, "\n".join(lines) + "\n")
+    page.wait_for_selector(RENDERED)
+    people = page.locator("#participants .table-scroll")
+    assert people.get_attribute("data-overflows") == "true"  # the hint shows
+    row = page.locator("#participants tbody th", has_text="+44 7700 900123")
+    line_height = page.evaluate("() => parseFloat(getComputedStyle(document.body).lineHeight)")
+    box = row.bounding_box()
+    assert box is not None
+    assert box["height"] < 2.5 * line_height  # one line, not three
+    tab.shot("phone-participants", full_page=True)
+    assert tab.errors == []
 
 
 def test_names_and_messages_are_shown_as_text_never_as_html(tab: Tab) -> None:

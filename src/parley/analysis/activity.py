@@ -68,8 +68,7 @@ class TimeBins:
         if self.unit == "hour":
             start = datetime.combine(self.first, time()) + timedelta(hours=self._first_hour % 24)
             return [
-                (start + timedelta(hours=i)).isoformat(timespec="minutes")
-                for i in range(self.size)
+                (start + timedelta(hours=i)).isoformat(timespec="minutes") for i in range(self.size)
             ]
         if self.unit == "day":
             return [(self.first + timedelta(days=i)).isoformat() for i in range(self.size)]

@@ -5,7 +5,7 @@
 // another worker: the page relies only on what the shared store answers.
 
 import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
-import { renderDashboard } from "./dashboard.js";
+import { markOverflowingTables, renderDashboard } from "./dashboard.js";
 import { $, fill, h, plural, show, timeAgo } from "./dom.js";
 import { forgetAll, loadRecent, probablyExpired, remember } from "./recent.js";
 
@@ -625,4 +625,5 @@ function setUpForm() {
 setUpForm();
 renderRecent();
 window.addEventListener("hashchange", route);
+window.addEventListener("resize", () => markOverflowingTables($("dashboard")));
 route();

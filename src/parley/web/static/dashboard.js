@@ -181,7 +181,8 @@ function emoji(result, pending, { wide = false } = {}) {
     favourites.length
       ? h("dl", { class: "distinct columns" }, favourites.map((s) => [
         h("dt", { text: s.speaker }),
-        h("dd", { class: "emoji-line", text: s.topEmoji.map((e) => `${e.item} ${e.count}`).join("   ") }),
+        // Each emoji and its count stay together: the line wraps between them, never inside.
+        h("dd", { class: "emoji-line" }, s.topEmoji.map((e) => h("span", { class: "emoji-count", text: `${e.item} ${num(e.count)}` }))),
       ]))
       : null);
 }
@@ -224,4 +225,12 @@ export async function renderDashboard(container, result) {
   fill(container, sections.flat().filter(Boolean));
   // Drawn after insertion, so plotly measures the real width.
   await Promise.all(pending.map((draw) => draw()));
+  markOverflowingTables(container);
+}
+
+/** A table wider than its card (a phone) says so, instead of hiding columns silently. */
+export function markOverflowingTables(container) {
+  for (const scroller of container.querySelectorAll(".table-scroll")) {
+    scroller.dataset.overflows = String(scroller.scrollWidth > scroller.clientWidth + 1);
+  }
 }

@@ -204,3 +204,17 @@ async def test_the_api_docs_load_everything_from_this_server(
         assert asset.startswith("/"), f"{asset} is not served by parley"  # no CDN
         if asset.endswith((".js", ".css")):
             assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_a_chat_is_named_after_its_export_and_so_is_its_report(
+    client: httpx.AsyncClient,
+) -> None:
+    chat = b"12/01/2024, 09:00 - Ana Lima: hi\n12/01/2024, 09:01 - Ben: hello\n"
+    posted = await client.post(
+        "/api/analyze?wait=true",
+        files={"file": ("WhatsApp Chat with Ana Lima.txt", chat, "text/plain")},
+    )
+    body = posted.json()
+    assert body["result"]["title"] == "Ana Lima"
+    report = await client.get(f"/api/jobs/{body['jobId']}/report.html?download=true")
+    assert report.headers["content-disposition"] == 'attachment; filename="parley-Ana-Lima.html"'

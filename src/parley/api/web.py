@@ -8,6 +8,8 @@ any other origin, so the page works offline and a CDN can never sneak in.
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from functools import cache
 from html import escape
 from importlib import metadata, resources
@@ -88,6 +90,13 @@ async def plotly_js() -> FileResponse:
     )
 
 
+def _report_filename(name: str) -> str:
+    """`parley-<name>.html`, ASCII only (a header), what a file name cannot hold as "-"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")[:80]
+    return f"parley-{safe or 'report'}.html"
+
+
 # The report is part of the API (documented); the page's routes are not.
 reports = APIRouter(tags=["analyses"])
 
@@ -126,7 +135,7 @@ async def report(
     if result is None:
         return error_response(JobNotFoundError(f"the result of job {jobId} has expired"))
     disposition = "attachment" if download else "inline"
-    filename = f"parley-{job.conversation_id.replace(':', '-')}.html"
+    filename = _report_filename(result.get("title") or job.conversation_id)
     headers = {
         "Content-Disposition": f'{disposition}; filename="{filename}"',
         # Opened from the server, the report runs in an opaque origin of its own: its

@@ -239,3 +239,31 @@ def test_text_before_the_first_header_is_a_parse_error_at_that_line() -> None:
     with pytest.raises(ParseError) as info:
         wa("\nExported chat\n1/1/19, 12:00 - Ana: hi\n")
     assert (info.value.format, info.value.line) == ("whatsapp", 2)
+
+
+@pytest.mark.parametrize(
+    ("filename", "title"),
+    [
+        ("WhatsApp Chat with Ana Lima.txt", "Ana Lima"),
+        ("WhatsApp Chat - Trip 2024.zip", "Trip 2024"),
+        ("WhatsApp-Chat mit Oma.txt", "Oma"),
+        ("chat.txt", None),
+    ],
+)
+def test_the_chat_is_named_after_its_export_file(filename: str, title: str | None) -> None:
+    data = b"12/01/2024, 09:00 - Ana: hi\n12/01/2024, 09:01 - Ben: hello\n"
+    if filename.endswith(".zip"):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as archive:
+            archive.writestr("_chat.txt", data)
+        data = buf.getvalue()
+    assert parse(data, filename=filename).title == title
+
+
+def test_a_group_is_named_by_its_last_renaming_line() -> None:
+    data = (
+        b'12/01/2024, 09:00 - Ana created group "Trip 2024"\n'
+        b"12/01/2024, 09:01 - Ana: hi\n"
+        b'12/01/2024, 09:02 - Ben changed the subject from "Trip 2024" to "Trip 2025"\n'
+    )
+    assert parse(data, filename="WhatsApp Chat with Trip 2024.txt").title == "Trip 2025"

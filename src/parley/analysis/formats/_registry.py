@@ -8,6 +8,7 @@ names it and the line or record where it broke.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import stat
@@ -238,6 +239,12 @@ def _run(source: Source | None, archive: Archive | None, name: str | None) -> Co
     try:
         if source is not None and source.is_zip:
             archive = ZipArchive(source.data)
+            conversation = _run_archive(archive, fmt)
+            if conversation.title is None and conversation.format == _whatsapp.NAME:
+                # The app names the zip after the chat; the member is only "_chat.txt".
+                title = _whatsapp.chat_name(source.filename)
+                return dataclasses.replace(conversation, title=title)
+            return conversation
         if archive is not None:
             return _run_archive(archive, fmt)
         assert source is not None

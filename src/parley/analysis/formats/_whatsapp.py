@@ -156,7 +156,44 @@ def parse(source: Source) -> Conversation:
         if extra is not None:
             text = "\n".join([text, *extra] if text else extra).rstrip("\n")
         append(_message(m.group("author"), text, stamp, extra is not None and "\n" in text))
-    return Conversation(format=NAME, messages=messages)
+    title = group_name(messages) or chat_name(source.filename)
+    return Conversation(format=NAME, messages=messages, title=title)
+
+
+# The group's name as its system lines give it, last one wins: `Ana created group "Trip"`,
+# `Ana changed the subject from "A" to "B"`, `Ana changed this group's name to "C"`
+# (straight or curly quotes, Android and iOS wordings).
+_GROUP_NAME = re.compile(
+    r"(?:created group|changed the subject (?:from .+? )?to"
+    r"|changed (?:this|the) group(?:'s|\u2019s)? name (?:from .+? )?to)"
+    r"\s+[\"“”]([^\"“”]{1,100})[\"“”]"
+)
+# The export's own file name: "WhatsApp Chat with Ana.txt", "WhatsApp Chat - Trip.zip",
+# and the wordings of other languages the app writes.
+_FILE_NAME = re.compile(
+    r"^(?:WhatsApp Chat (?:with|-)|WhatsApp-Chat mit|Chat de WhatsApp con|"
+    r"Conversa do WhatsApp com|Discussion WhatsApp avec|WhatsApp-chat met|"
+    r"Chat WhatsApp con|WhatsApp Chat med)\s+(.+?)(?:\.txt|\.zip)?$",
+    re.IGNORECASE,
+)
+
+
+def group_name(messages: list[Message]) -> str | None:
+    """The group's current name, from its creation or renaming lines."""
+    name = None
+    for message in messages:
+        if message.kind is MessageKind.SYSTEM and (found := _GROUP_NAME.search(message.text)):
+            name = found.group(1).strip()
+    return name or None
+
+
+def chat_name(filename: str | None) -> str | None:
+    """The chat's name from the export's file name (the app names it after the chat)."""
+    if not filename:
+        return None
+    stem = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    found = _FILE_NAME.match(stem)
+    return found.group(1).strip() or None if found else None
 
 
 def _scan(text: str) -> tuple[list[_Head], dict[int, list[str]]]:

@@ -398,8 +398,12 @@ function resultNote(text) {
   show($("result-note"), Boolean(text));
 }
 
+/** Downloads are named after the conversation: its title (a chat's or group's name),
+ * else its id. Letters of any script stay; what a file name cannot hold becomes "-". */
 function fileStem() {
-  return `parley-${(state.conversationId || "result").replace(/[^A-Za-z0-9._-]/g, "-")}`;
+  const name = state.result?.title || state.conversationId || "result";
+  const safe = name.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "");
+  return `parley-${safe.slice(0, 80) || "result"}`;
 }
 
 function downloadJSON() {

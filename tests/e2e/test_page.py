@@ -182,12 +182,25 @@ def test_a_file_that_does_not_parse_shows_its_format_and_line(tab: Tab, tmp_path
     assert page.get_attribute("#problem", "data-kind") == "parse"
     assert text(page, "#problem-title") == "This conversation could not be read"
     assert text(page, "#problem-where .line-no") == "4"
-    assert "messages" in text(page, "#problem-where")
+    said = text(page, "#problem-text")
+    assert said.startswith("This looks like a message list, but it does not read as one at line 4")
+    assert "(line" not in said  # the line is shown apart, with its text
     assert text(page, "#problem-where .bad-line") == "  {oops}"
     # The form stays, with the file still chosen: pick another format and send again.
     assert page.is_visible("#analyze-form")
     assert "broken.json" in text(page, "#file-chosen")
     tab.shot("parse-error")
+    assert tab.errors == []
+
+
+def test_a_file_of_no_known_format_is_said_in_words_not_flags(tab: Tab) -> None:
+    page = tab.page
+    paste_text(page, "hello there, this is not a chat export\n")
+    page.wait_for_selector(PROBLEM)
+    said = text(page, "#problem-text")
+    assert said.startswith("parley could not tell what kind of export this is")
+    for jargon in ("--format", "tried", "PARLEY_", "`", "signal, whatsapp"):
+        assert jargon not in said, said
     assert tab.errors == []
 
 

@@ -187,24 +187,57 @@ function failed(conversationId, error) {
 }
 
 /** A 400: the file could not be read. Shows the format, the line and, if we have it, the line's text. */
+// The formats, as a person calls them (the API's names are for machines).
+const FORMAT_LABELS = {
+  whatsapp: "WhatsApp", telegram: "Telegram", slack: "Slack", discord: "Discord", chatgpt: "ChatGPT",
+  messages: "a message list", instagram: "Instagram or Messenger", signal: "Signal", vtt: "WebVTT subtitles",
+  srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV",
+};
+
+/** The server's sentence, for a person: no "format:" prefix, no "(line 12)" (shown
+ * apart), no flag or environment variable, no format list (said once, in words). */
+function forPeople(message) {
+  return message
+    .replace(/^[a-z]+: /, "")
+    .replace(/ \((?:line|record) \d+\)/g, "")
+    .replace(/; no format can read it$/, "")
+    .replace(/\s*\((?:[A-Z][A-Z0-9_]+|--[a-z-]+)[^)]*\)/g, "")
+    .replace(/`/g, "")
+    .replace(/[.\s]*$/, ".");
+}
+
+/** A 400: the file could not be read. Says what was expected, where it broke, and shows
+ * the line that broke. */
 async function parseProblem(message, details) {
   const where = [];
-  if (details.format) where.push("Format: ", h("strong", { text: details.format }));
-  if (details.line) where.push(where.length ? " · " : "", "line ", h("strong", { class: "line-no", text: String(details.line) }));
-  if (details.record) where.push(where.length ? " · " : "", "record ", h("strong", { text: String(details.record) }));
-  if (Array.isArray(details.tried)) where.push(where.length ? " · " : "", `Formats tried: ${details.tried.join(", ")}`);
-  problem("parse", "This conversation could not be read", message, { where: where.length ? where : null, form: true });
+  const format = FORMAT_LABELS[details.format] || details.format;
+  if (details.line) where.push("line ", h("strong", { class: "line-no", text: String(details.line) }));
+  if (details.record) where.push(where.length ? " · " : "", "message ", h("strong", { text: String(Number(details.record) + 1) }));
+  let text;
+  if (Array.isArray(details.tried)) {
+    const starts = message.match(/it starts ('.*?')\)/)?.[1];
+    text = "parley could not tell what kind of export this is"
+      + (starts ? ` (it starts ${starts})` : "")
+      + ". It reads WhatsApp, Telegram, Slack, Discord, ChatGPT, Instagram, Messenger and Signal exports, subtitles, meeting transcripts and CSV. If you know which one it is, choose it under “Format”.";
+  } else if (format) {
+    text = `This looks like ${/^[a-z]/.test(format) ? format : `a ${format} export`}, but it does not read as one`
+      + `${details.line ? ` at line ${details.line}` : ""}: ${forPeople(message)}`
+      + (state.lastInput?.format ? " Check that the chosen format is right, or let parley detect it." : "");
+  } else {
+    text = forPeople(message);
+  }
+  problem("parse", "This conversation could not be read", text, { where: where.length ? where : null, form: true });
   if (details.line && state.lastInput) {
-    const text = await inputText(state.lastInput);
-    const line = text?.split(/\r?\n/)[details.line - 1];
+    const content = await inputText(state.lastInput);
+    const line = content?.split(/\r?\n/)[details.line - 1];
     if (line !== undefined) {
       $("problem-where").append(h("pre", { class: "bad-line" }, h("code", { text: line.slice(0, 300) })));
     }
   }
-  let hint = " If the format was guessed wrong, pick it under “Format”.";
-  if (state.lastInput?.format) hint = " Check that the chosen format is right, or let parley detect it.";
-  else if (Array.isArray(details.tried)) hint = " No format parley knows fits it: is it one of the exports listed on the form?";
-  $("problem-text").textContent = `${message.replace(/[.\s]*$/, ".")}${hint}`;
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 1_000_000).toLocaleString(undefined, { maximumFractionDigits: bytes < 10_000_000 ? 1 : 0 })} MB`;
 }
 
 async function inputText(input) {
@@ -267,7 +300,14 @@ async function submit(input) {
   } else if (status === 400 && body.code === "input_error") {
     await parseProblem(body.error, body.details || {});
   } else if (status === 413) {
-    problem("too_large", "This file is too large", body.error || "The server refused the upload because of its size.", { form: true });
+    const limit = body.details?.limit;
+    const size = input.file ? ` is ${megabytes(input.file.size)}` : "";
+    const expands = /expands to/.test(body.error || "");
+    problem("too_large", "This file is too large",
+      expands
+        ? `This zip would unpack to more than ${limit ? megabytes(limit) : "the limit"}. Export the chat again “without media”: the messages alone are small.`
+        : `This file${size}; this parley accepts up to ${limit ? megabytes(limit) : "a limit set by its operator"}. Export the chat “without media”, or only the period you want.`,
+      { form: true });
   } else if (status === 503) {
     storeDown(body, () => submit(input));
   } else if (status === 507) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,26 @@ def test_a_file_of_no_known_format_is_said_in_words_not_flags(tab: Tab) -> None:
     assert said.startswith("parley could not tell what kind of export this is")
     for jargon in ("--format", "tried", "PARLEY_", "`", "signal, whatsapp"):
         assert jargon not in said, said
+    assert tab.errors == []
+
+
+def test_a_zip_that_would_unpack_too_far_is_refused_in_megabytes(tab: Tab, tmp_path: Path) -> None:
+    bomb = tmp_path / "WhatsApp Chat - Trip.zip"
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("_chat.txt", "w", force_zip64=True) as member,
+    ):
+        for _ in range(300):
+            member.write(b"\0" * 1024 * 1024)  # 300 MB of nothing, 300 KB zipped
+    page = tab.page
+    page.goto("/")
+    page.set_input_files("#file", str(bomb))
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(PROBLEM)
+    assert page.get_attribute("#problem", "data-kind") == "too_large"
+    said = text(page, "#problem-text")
+    assert "would unpack to more than 268 MB" in said
+    assert "PARLEY_" not in said
     assert tab.errors == []
 
 

@@ -30,9 +30,12 @@ def analyze_input(input: JobInput, events: WorkEvents) -> dict[str, Any]:
     conversation = parse(input.data, filename=input.filename, format=input.format)
     events.accepted()
     scale = (100.0 - PARSE_SHARE) / 100.0
+    # Every later message says how big the conversation is: whoever polls sees it,
+    # whichever update they happen to read.
+    size = f"{len(conversation.messages):,} messages"
 
     def scaled(stage: str, percent: float, message: str) -> None:
-        events.progress(stage, PARSE_SHARE + percent * scale, message)
+        events.progress(stage, PARSE_SHARE + percent * scale, f"{size} · {message}")
 
-    scaled("parsed", 0.0, f"{len(conversation.messages)} messages ({conversation.format})")
+    events.progress("parsed", PARSE_SHARE, f"{size} ({conversation.format})")
     return analyze(conversation, scaled)

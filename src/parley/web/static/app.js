@@ -326,11 +326,52 @@ async function follow(run, conversationId, jobId, status, error) {
   return poll(run, conversationId, jobId);
 }
 
+const QUIET_NOTE_AFTER_S = 15;
+
+/** What the bar's numbers mean to a person: how many messages, about how long is left
+ * (from the pace so far), and that it is still working when no update came for a while. */
+class Pace {
+  constructor() {
+    this.started = null; // when it was first seen running
+    this.changed = Date.now(); // when the percent last moved
+    this.percent = null;
+  }
+
+  see(progress) {
+    const now = Date.now();
+    if (progress.status === "running" && this.started === null) this.started = now;
+    if (progress.percent !== this.percent) {
+      this.percent = progress.percent;
+      this.changed = now;
+    }
+  }
+
+  /** The server's message ("12,000 messages · scoring sentiment"), and the time left. */
+  describe(progress) {
+    const parts = progress.message ? [progress.message] : [];
+    const elapsed = this.started === null ? 0 : (Date.now() - this.started) / 1000;
+    const p = progress.percent || 0;
+    if (progress.status === "running" && elapsed >= 3 && p >= 10 && p < 100) {
+      const left = (elapsed * (100 - p)) / p;
+      parts.push(left < 60 ? `about ${Math.max(1, Math.round(left))} s left` : `about ${Math.round(left / 60)} min left`);
+    }
+    return parts.join(" · ");
+  }
+
+  note() {
+    const quiet = (Date.now() - this.changed) / 1000;
+    return this.started !== null && quiet >= QUIET_NOTE_AFTER_S
+      ? `Still working: the last update was ${Math.round(quiet)} s ago.`
+      : "";
+  }
+}
+
 /** Poll the progress until the job ends. Any worker answers: the store has the truth. */
 async function poll(run, conversationId, jobId) {
   showStatus(conversationId, { stage: "queued", percent: 0, message: "" });
   let failures = 0;
   let waitingSince = null; // when it was last seen waiting for a worker
+  const pace = new Pace();
   while (run === state.run) {
     let answer = null;
     try {
@@ -345,10 +386,11 @@ async function poll(run, conversationId, jobId) {
       const waiting = progress.stage === "queued" || progress.stage === "requeued";
       waitingSince = waiting ? waitingSince ?? Date.now() : null;
       const waited = waitingSince === null ? 0 : (Date.now() - waitingSince) / 1000;
+      pace.see(progress);
       statusNote(waited >= WAIT_NOTE_AFTER_S
         ? `No worker has taken it yet (${Math.round(waited)} s). Workers take analyses in order; if none ever does, the server's parley worker processes may not be running.`
-        : "");
-      setProgress(progress);
+        : pace.note());
+      setProgress({ ...progress, message: pace.describe(progress) });
       jobId = progress.jobId || jobId;
       if (progress.status === "completed") return loadResult(run, conversationId, jobId);
       if (progress.status === "failed") return failed(conversationId, progress.error);

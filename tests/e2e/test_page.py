@@ -92,7 +92,9 @@ def paste_text(page: Page, content: str, conversation_id: str = "") -> None:
     page.goto("/")
     page.get_by_text("…or paste the text").click()
     page.get_by_label("Conversation text").fill(content)
-    page.get_by_label("Conversation id").fill(conversation_id)
+    if conversation_id:
+        page.get_by_text("Advanced").click()
+        page.get_by_label("Conversation id").fill(conversation_id)
     page.get_by_role("button", name="Analyse").click()
 
 
@@ -230,6 +232,7 @@ def test_nothing_chosen_is_said_on_the_form(tab: Tab) -> None:
     page.goto("/")
     page.get_by_role("button", name="Analyse").click()
     assert "Choose or drop a file" in text(page, "#form-error")
+    page.get_by_text("Advanced").click()
     page.get_by_label("Conversation id").fill("has spaces")
     page.get_by_text("…or paste the text").click()
     page.get_by_label("Conversation text").fill("x")
@@ -283,9 +286,9 @@ def test_a_conversation_link_shows_its_result_then_says_it_expired(
     assert text(page, "#problem-title") == "This result has expired"
     tab.shot("expired")
 
-    # The browser remembers it, marked as expired.
+    # The browser remembers it under the group's name, marked as expired.
     page.goto("/#/")
-    item = page.locator("#recent-list li", has_text="e2e-link")
+    item = page.locator("#recent-list li", has_text="Plot 12: the crew")
     assert "expired" in (item.text_content() or "")
     assert tab.errors == []
 
@@ -295,10 +298,10 @@ def test_recent_analyses_are_kept_in_this_browser(tab: Tab) -> None:
     paste_and_analyse(page, "e2e-recent")
     page.get_by_role("link", name="parley").click()
     page.wait_for_selector("#input:not([hidden])")
-    link = page.get_by_role("link", name="pasted text")
+    link = page.get_by_role("link", name="Dinner club")  # the group's name, from its export
     assert link.get_attribute("href") == "#/c/e2e-recent"
     page.reload()  # it is in localStorage, not in memory
-    page.get_by_role("link", name="pasted text").click()
+    page.get_by_role("link", name="Dinner club").click()
     page.wait_for_selector(RENDERED)
     assert page.url.endswith("#/c/e2e-recent")
     tab.shot("recent")
@@ -375,6 +378,29 @@ def test_a_parley_with_an_access_token_asks_for_it_once_per_tab(
             assert "Erase from the server" in text(page, ".downloads")
         finally:
             context.close()
+
+
+def test_after_a_result_the_form_starts_afresh(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(
+        (FIXTURES / "whatsapp_ios_mdy_12h.txt").read_text(encoding="utf-8")
+    )
+    page.get_by_label("Format").select_option("whatsapp")
+    page.get_by_text("Advanced").click()
+    page.get_by_label("Analyse again even if a result exists").check()
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
+    page.get_by_role("link", name="parley").click()
+    page.wait_for_selector("#input:not([hidden])")
+    assert page.get_by_label("Format").input_value() == ""
+    assert page.locator("#paste-box").get_attribute("open") is None
+    assert page.locator("#advanced").get_attribute("open") is None
+    assert not page.get_by_label("Analyse again even if a result exists").is_checked()
+    # How long results are kept is the server's to say.
+    assert "one hour" in text(page, "#file-help")
+    assert tab.errors == []
 
 
 def test_the_same_file_again_says_it_was_analysed_already(tab: Tab) -> None:
@@ -558,6 +584,7 @@ def test_a_lost_background_job_is_sent_again_from_the_page_once(tab: Tab) -> Non
     page.get_by_label("Conversation text").fill(
         (FIXTURES / "whatsapp_german_dots_seconds.txt").read_text(encoding="utf-8")
     )
+    page.get_by_text("Advanced").click()
     page.get_by_label("Conversation id").fill("resent-1")
     page.get_by_role("button", name="Analyse").click()
     page.wait_for_selector(RENDERED)

@@ -332,6 +332,7 @@ async def health(svc: Svc) -> JSONResponse:
         "instance": svc.instance,
         "mode": svc.mode.value,
         "version": __version__,
+        "ttlSeconds": svc.settings.ttl_seconds,
     }
     try:
         body["latencyMs"] = round(await svc.kv.ping() * 1000, 3)

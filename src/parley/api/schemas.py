@@ -201,5 +201,6 @@ class HealthResponse(BaseModel):
     instance: str
     mode: str
     version: str
+    ttlSeconds: int = Field(description="How long every key lives (PARLEY_TTL_SECONDS)")
     latencyMs: float | None = None
     error: str | None = None

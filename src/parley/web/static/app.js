@@ -7,7 +7,7 @@
 import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
 import { markOverflowingTables, renderDashboard } from "./dashboard.js";
 import { $, fill, h, plural, show, timeAgo } from "./dom.js";
-import { forgetAll, loadRecent, probablyExpired, remember } from "./recent.js";
+import { forgetAll, loadRecent, probablyExpired, remember, setResultLifetime } from "./recent.js";
 
 const POLL_MS = 400;
 const MAX_BACKOFF_MS = 4000;
@@ -35,7 +35,28 @@ const STAGES = {
 };
 
 // What is on screen: a new navigation bumps `run`, which stops the loops of the old one.
-const state = { run: 0, lastInput: null, conversationId: null, jobId: null, result: null, deduplicated: false };
+const state = { run: 0, lastInput: null, conversationId: null, jobId: null, result: null, deduplicated: false, kept: "one hour" };
+
+/** "one hour", "10 minutes", "2 hours": the server's lifetime of a result, in words. */
+function lifetime(seconds) {
+  if (seconds % 3600 === 0) return seconds === 3600 ? "one hour" : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? "one minute" : `${seconds / 60} minutes`;
+  return `${seconds} seconds`;
+}
+
+/** Learn how long the server keeps results, and say it wherever the page does. */
+async function learnLifetime() {
+  try {
+    const { status, body } = await getJSON("/api/health");
+    if (status !== 200 || !Number.isFinite(body.ttlSeconds)) return;
+    state.kept = lifetime(body.ttlSeconds);
+    setResultLifetime(body.ttlSeconds);
+    for (const node of document.querySelectorAll(".ttl")) node.textContent = state.kept;
+    renderRecent();
+  } catch {
+    // offline for now: the page says "one hour", the default
+  }
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -143,8 +164,8 @@ function expired(conversationId) {
   }
   problem("expired", known ? "This result has expired" : "No such analysis",
     known
-      ? `There is no analysis of “${conversationId}” on the server any more. Results are kept for one hour; analyse the conversation again to see it.`
-      : `The server has no analysis of “${conversationId}”: it expired (results are kept for one hour), or the link is wrong.`,
+      ? `There is no analysis of “${conversationId}” on the server any more. Results are kept for ${state.kept}; analyse the conversation again to see it.`
+      : `The server has no analysis of “${conversationId}”: it expired (results are kept for ${state.kept}), or the link is wrong.`,
     inputFor(conversationId) ? { retry: () => submit({ ...inputFor(conversationId), force: true }), retryLabel: "Analyse it again" } : {});
 }
 
@@ -454,7 +475,7 @@ async function showResult(conversationId, jobId, result) {
   const overview = result.overview || {};
   const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
   const count = overview.messages === undefined ? "? messages" : plural(overview.messages, "message");
-  $("result-sub").textContent = `${result.format || "?"} · ${count}${span} · conversation ${conversationId} · kept on the server for one hour`;
+  $("result-sub").textContent = `${result.format || "?"} · ${count}${span} · conversation ${conversationId} · kept on the server for ${state.kept}`;
   // A deduplicated answer says so: the same file within the hour is the same analysis.
   resultNote(state.deduplicated
     ? "This file was analysed already: this is that analysis, not a new one. To run it afresh, tick “Analyse again even if a result exists”."
@@ -548,9 +569,9 @@ async function copyLink() {
   const link = `${location.origin}/#/c/${encodeURIComponent(state.conversationId)}`;
   try {
     await navigator.clipboard.writeText(link);
-    resultNote(`Link copied: ${link} (works for one hour).`);
+    resultNote(`Link copied: ${link} (works for ${state.kept}).`);
   } catch {
-    resultNote(`The link to this result (for one hour): ${link}`);
+    resultNote(`The link to this result (for ${state.kept}): ${link}`);
   }
 }
 
@@ -616,12 +637,20 @@ function route() {
     return;
   }
   state.run += 1; // stop whatever was running
+  if (state.result) freshForm(); // after a result, a new analysis starts from nothing
   state.conversationId = null;
   state.result = null;
   view("input");
 }
 
 // ---- the form ------------------------------------------------------------------------
+
+function freshForm() {
+  $("analyze-form").reset();
+  chosenFile(null);
+  $("paste-box").open = false;
+  $("advanced").open = false;
+}
 
 function chosenFile(file) {
   state.file = file;
@@ -710,6 +739,7 @@ function setUpForm() {
 
 setUpForm();
 renderRecent();
+learnLifetime();
 window.addEventListener("hashchange", route);
 window.addEventListener("resize", () => markOverflowingTables($("dashboard")));
 route();

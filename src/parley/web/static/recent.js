@@ -2,7 +2,13 @@
 
 const KEY = "parley.recent.v1";
 const LIMIT = 20;
-export const RESULT_LIFETIME_MS = 60 * 60 * 1000; // the server keeps results 1 hour
+// How long the server keeps results: its PARLEY_TTL_SECONDS, as /api/health says (one hour
+// until it has).
+let lifetimeMs = 60 * 60 * 1000;
+
+export function setResultLifetime(seconds) {
+  if (Number.isFinite(seconds) && seconds > 0) lifetimeMs = seconds * 1000;
+}
 
 export function loadRecent() {
   try {
@@ -35,5 +41,5 @@ export function forgetAll() {
 
 /** Whether the server has probably dropped this result by now. */
 export function probablyExpired(item) {
-  return item.expired === true || Date.now() - (item.savedAt || 0) > RESULT_LIFETIME_MS;
+  return item.expired === true || Date.now() - (item.savedAt || 0) > lifetimeMs;
 }

@@ -380,6 +380,16 @@ def test_a_parley_with_an_access_token_asks_for_it_once_per_tab(
             context.close()
 
 
+def test_a_sample_chat_is_one_click_away(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/")
+    page.get_by_role("button", name="No export at hand? Try a sample group chat").click()
+    page.wait_for_selector(RENDERED)
+    assert text(page, "#result-title") == "Weekend trip"
+    assert "+44 7700 900123" in text(page, "#participants")
+    assert tab.errors == []
+
+
 def test_after_a_result_the_form_starts_afresh(tab: Tab) -> None:
     page = tab.page
     page.goto("/")

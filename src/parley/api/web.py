@@ -16,7 +16,13 @@ from importlib import metadata, resources
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +35,7 @@ from parley.api.schemas import ErrorBody, ResultResponse
 from parley.errors import JobNotFoundError
 from parley.jobs import JobStatus
 from parley.report import plotly_js_path, render_html
+from parley.samples import SAMPLE_NAME, sample_bytes
 
 __all__ = ["install_web"]
 
@@ -78,6 +85,16 @@ async def page() -> HTMLResponse:
 async def conversation_page(conversationId: ConversationId) -> RedirectResponse:
     """A conversation's shareable link: the page, showing that conversation."""
     return RedirectResponse(f"/#/c/{conversationId}", status_code=307)
+
+
+@router.get("/sample.txt")
+async def sample() -> Response:
+    """The sample export, for the page's "try a sample" (and anyone curious)."""
+    headers = {
+        "Content-Disposition": f'inline; filename="{SAMPLE_NAME}"',
+        "Cache-Control": "public, max-age=86400",
+    }
+    return Response(sample_bytes(), media_type="text/plain; charset=utf-8", headers=headers)
 
 
 @router.api_route("/static/vendor/plotly.min.js", methods=["GET", "HEAD"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from parley.analysis import analyze
-from parley.cli._input import add_input_arguments, read_conversation
+from parley.cli._input import add_input_arguments, input_label, read_conversation
 from parley.errors import InputError
 
 __all__ = ["register", "run"]
@@ -88,7 +88,7 @@ def _write(path: str, text: str, what: str) -> None:
 def run(args: argparse.Namespace) -> int:
     err = _Reporter(sys.stderr)
     started = time.perf_counter()
-    err.line(f"parsing {args.file} …")
+    err.line(f"parsing {input_label(args)} …")
     conversation = read_conversation(args)
     parsed = time.perf_counter()
     err.line(

@@ -101,3 +101,27 @@ def test_dash_reads_standard_input(
     code, rows, _ = run(["parse", "-"], capsys)
     assert code == 0
     assert len(rows) == 3
+
+
+def test_the_sample_export_is_analysed_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["analyze", "--sample"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("Weekend trip\n")  # the group's name, from its creation line
+    assert "4 people exchanged" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["analyze"], "say which export to read"),
+        (["analyze", "chat.txt", "--sample"], "give FILE or --sample, not both"),
+    ],
+)
+def test_no_input_or_two_is_one_sentence(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"parley: error: {says}" or says in err
+    assert "Traceback" not in err

@@ -54,7 +54,7 @@ export async function getJSON(url) {
  * access token) or as the conversation's owner (`ownerToken`), when this browser is one. XMLHttpRequest rather
  * than fetch because it reports upload progress: `onUpload(fraction)`.
  */
-export function postAnalyze({ file, content, format, conversationId, force, ownerToken }, onUpload) {
+export function postAnalyze({ file, content, filename, format, conversationId, force, ownerToken }, onUpload) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/analyze");
@@ -87,6 +87,7 @@ export function postAnalyze({ file, content, format, conversationId, force, owne
       xhr.send(form);
     } else {
       const body = { content };
+      if (filename) body.filename = filename; // a hint for detection, and the chat's name
       if (format) body.format = format;
       if (conversationId) body.conversationId = conversationId;
       if (force) body.force = true;

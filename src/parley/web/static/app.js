@@ -277,7 +277,7 @@ async function inputText(input) {
 
 async function submit(input) {
   const run = ++state.run;
-  state.lastInput = { ...input, sentAs: undefined, label: input.file ? input.file.name : "pasted text" };
+  state.lastInput = { ...input, sentAs: undefined, label: input.file ? input.file.name : input.filename || "pasted text" };
   state.conversationId = input.conversationId;
   state.result = null;
   showStatus(input.conversationId, { stage: "uploading", percent: 0, message: input.file ? input.file.name : "pasted text" });
@@ -304,7 +304,7 @@ async function submit(input) {
     // The owner token comes only with a job this request created: it lets this browser
     // erase the conversation later. A deduplicated answer keeps the one held already.
     const owned = body.ownerToken ? { ownerToken: body.ownerToken } : {};
-    remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || "pasted text", savedAt: Date.now(), expired: false, ...owned });
+    remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || input.filename || "pasted text", savedAt: Date.now(), expired: false, ...owned });
     renderRecent();
     history.pushState(null, "", `#/c/${encodeURIComponent(body.conversationId)}`);
     await follow(run, body.conversationId, body.jobId, body.status, body.error);
@@ -645,6 +645,20 @@ function route() {
 
 // ---- the form ------------------------------------------------------------------------
 
+/** The sample export shipped with parley, analysed as if it had been dropped here. */
+async function trySample() {
+  let response;
+  try {
+    response = await fetch("/sample.txt");
+  } catch {
+    networkDown(trySample);
+    return;
+  }
+  const content = await response.text();
+  const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "")?.[1];
+  submit({ content, filename: name || "sample.txt", format: null, conversationId: null, force: false });
+}
+
 function freshForm() {
   $("analyze-form").reset();
   chosenFile(null);
@@ -731,6 +745,7 @@ function setUpForm() {
   $("dl-html").addEventListener("click", downloadHTML);
   $("copy-link").addEventListener("click", copyLink);
   $("erase").addEventListener("click", erase);
+  $("try-sample").addEventListener("click", trySample);
   $("recent-clear").addEventListener("click", () => {
     forgetAll();
     renderRecent();

@@ -385,6 +385,8 @@ def test_a_sample_chat_is_one_click_away(tab: Tab) -> None:
     page.goto("/")
     page.get_by_role("button", name="No export at hand? Try a sample group chat").click()
     page.wait_for_selector(RENDERED)
+    # The README's picture (docs/img/dashboard.png is a copy of this one).
+    tab.shot("sample-dashboard", full_page=False)
     assert text(page, "#result-title") == "Weekend trip"
     assert "+44 7700 900123" in text(page, "#participants")
     assert tab.errors == []

@@ -467,14 +467,16 @@ async function showResult(conversationId, jobId, result) {
   state.jobId = jobId;
   const known = loadRecent().find((item) => item.conversationId === conversationId);
   const title = result.title || known?.name || conversationId;
-  remember({ conversationId, jobId, title, messages: result.overview?.messages, format: result.format, expired: false });
+  // Messages people wrote (as the summary counts them), not the export's system lines.
+  const written = result.overview?.authoredMessages ?? result.overview?.messages;
+  remember({ conversationId, jobId, title, messages: written, format: result.format, expired: false });
   renderRecent();
   view("result");
   showErase(conversationId);
   $("result-title").textContent = title;
   const overview = result.overview || {};
   const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
-  const count = overview.messages === undefined ? "? messages" : plural(overview.messages, "message");
+  const count = written === undefined ? "? messages" : plural(written, "message");
   $("result-sub").textContent = `${result.format || "?"} · ${count}${span} · conversation ${conversationId} · kept on the server for ${state.kept}`;
   // A deduplicated answer says so: the same file within the hour is the same analysis.
   resultNote(state.deduplicated

@@ -22,7 +22,8 @@ ensure_venv() {  # ensure_venv EXTRAS  (e.g. "" or "[test]")
   if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
     say "installing parley$1"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT$1"
+    # Not --quiet: the first install takes a minute or two, and its progress is shown.
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -e "$ROOT$1"
     touch "$stamp"
   fi
 }

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.redis_server import free_port, running_redis
+from tests.waiting import attempts
 
 PASSWORD = "doctor-Secret-99"
 
@@ -200,45 +204,68 @@ def test_no_command_prints_a_redis_password(
     [("0.0.0.0", None, True), ("0.0.0.0", "t" * 32, False), ("127.0.0.1", None, False)],
     ids=["open-beyond-loopback", "with-a-token", "loopback"],
 )
-def test_serve_says_once_that_the_api_is_open_beyond_loopback_and_on_it_serves_only_its_names(
-    tmp_path: Path, host: str, token: str | None, warned: bool
-) -> None:
+@contextlib.contextmanager
+def serving(
+    tmp_path: Path, *args: str, **env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    """`parley serve` on a free port, in a process group of its own, until it answers;
+    yields the process, its port and its log file. Stopped (if still running) on exit."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
-    if token:
-        env["PARLEY_API_TOKEN"] = token
+    clean = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KV_URL")}
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "parley", "serve", "--host", host, "--port", str(port)],
+            [sys.executable, "-m", "parley", "serve", "--port", str(port), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**env, "PARLEY_ANALYSIS_PROCESSES": "0"},
+            env={**clean, "PARLEY_ANALYSIS_PROCESSES": "0", **env},
             cwd=tmp_path,
+            start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:  # until it answers: its start-up lines are written by then
+        for _ in attempts():  # until it answers: its start-up lines are written by then
             assert proc.poll() is None, log.read_text()
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/api/live", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+                time.sleep(0.1)
+        yield proc, port, log
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(30)
+
+
+@pytest.mark.parametrize(
+    ("host", "token", "warned"),
+    [("0.0.0.0", None, True), ("0.0.0.0", "t" * 32, False), ("127.0.0.1", None, False)],
+    ids=["open-beyond-loopback", "with-a-token", "loopback"],
+)
+def test_serve_says_once_that_the_api_is_open_beyond_loopback_and_on_it_serves_only_its_names(
+    tmp_path: Path, host: str, token: str | None, warned: bool
+) -> None:
+    env = {"PARLEY_API_TOKEN": token} if token else {}
+    with serving(tmp_path, "--host", host, **env) as (_, port, log):
         # On loopback it answers to this machine's names only (DNS rebinding).
         rebound = httpx.get(
             f"http://127.0.0.1:{port}/api/live", headers={"Host": "evil.example"}, timeout=5
         )
         assert rebound.status_code == (400 if host == "127.0.0.1" else 200)
-    finally:
-        proc.terminate()
-        proc.wait(30)
     output = log.read_text()
     assert output.count("api_open") == (1 if warned else 0), output
     if token:
         assert token not in output
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_serve_stopped_by_sigterm_or_ctrl_c_exits_0_without_a_traceback(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    with serving(tmp_path) as (proc, _, log):
+        os.killpg(proc.pid, stop)  # the whole group, as a terminal's Ctrl-C does
+        assert proc.wait(60) == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
 
 
 def test_serve_on_a_port_in_use_says_so_in_one_sentence_and_exits_1(tmp_path: Path) -> None:

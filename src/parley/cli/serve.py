@@ -7,6 +7,7 @@ import asyncio
 import errno
 import ipaddress
 import os
+import signal
 import socket
 import sys
 import threading
@@ -129,10 +130,19 @@ def run(args: argparse.Namespace) -> int:
             Multiprocess(config, sockets=[sock]).run()
             return 0
         server = uvicorn.Server(config)
+        # uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the signal again
+        # for the handler it found: make that one end the command with 0, as a stopped
+        # server has done its job (the multi-worker supervisor exits 0 the same way).
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _stopped)
         server.run(sockets=[sock])
         return 0 if server.started else 1
     finally:
         sock.close()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _bracketed(host: str) -> str:

@@ -143,9 +143,11 @@ function replies(result, pending) {
   const pairs = (result.turns.pairs || []).slice(0, 8).map((p) => [
     `${p.responder} → ${p.to}`, num(p.answers), duration(p.medianSeconds),
   ]);
-  return card("Who answers whom", { id: "replies" },
-    figure("Times each person (row) answered another (column)", (node) => charts.replyMatrix(node, matrix), pending),
-    pairs.length ? table(["pair", "answers", "median reply"], pairs, { caption: "Busiest pairs", numeric: [1, 2] }) : null);
+  // Wide, the matrix beside its busiest pairs: side by side they are of a height.
+  return card("Who answers whom", { id: "replies", wide: true },
+    h("div", { class: "two" },
+      figure("Times each person (row) answered another (column)", (node) => charts.replyMatrix(node, matrix), pending),
+      pairs.length ? table(["pair", "answers", "median reply"], pairs, { caption: "Busiest pairs", numeric: [1, 2] }) : null));
 }
 
 function keywords(result, pending) {
@@ -169,14 +171,14 @@ function keywords(result, pending) {
           : note("No word stands out for anyone yet (it takes a word used at least 3 times)."))));
 }
 
-function emoji(result, pending, { wide = false } = {}) {
+function emoji(result, pending) {
   const content = result.content;
   if (!content) return null;
   const top = (content.topEmoji || []).slice(0, 15);
   const favourites = (content.speakers || []).filter((s) => s.topEmoji?.length).slice(0, 12);
   const facts = h("p", { class: "facts" },
     `${num(content.emoji)} emoji (${num(content.distinctEmoji)} different), ${num(content.questions)} questions, ${num(content.links)} links, ${num(content.media)} media messages.`);
-  return card("Emoji and more", { id: "emoji", wide }, facts,
+  return card("Emoji and more", { id: "emoji" }, facts,
     top.length ? figure("Most used emoji", (node) => charts.counts(node, top, { name: "uses" }), pending) : note("No emoji."),
     favourites.length
       ? h("dl", { class: "distinct columns" }, favourites.map((s) => [
@@ -213,19 +215,35 @@ export async function renderDashboard(container, result) {
   const sections = [
     summary(result),
     participants(result, pending),
-    activity(result, pending),
+    activity(result, pending), // over time (wide), then when people write (half)
+    responseTimes(result, pending), // beside when people write
     replies(result, pending),
-    responseTimes(result, pending),
-    silences(result),
     sentiment(result, pending),
     keywords(result, pending),
-    emoji(result, pending, { wide: !result.timed?.available }), // beside talk time, or alone
+    silences(result),
+    emoji(result, pending),
     timed(result, pending),
   ];
-  fill(container, sections.flat().filter(Boolean));
+  fill(container, pairedHalves(sections.flat().filter(Boolean)));
   // Drawn after insertion, so plotly measures the real width.
   await Promise.all(pending.map((draw) => draw()));
   markOverflowingTables(container);
+}
+
+/** Half-width cards go two to a row: the last of an odd run of them takes the whole row,
+ * so no card stands beside an empty space. */
+function pairedHalves(cards) {
+  let run = [];
+  const close = () => {
+    if (run.length % 2 === 1) run[run.length - 1].classList.add("wide");
+    run = [];
+  };
+  for (const node of cards) {
+    if (node.classList.contains("wide")) close();
+    else run.push(node);
+  }
+  close();
+  return cards;
 }
 
 /** A table wider than its card (a phone) says so, instead of hiding columns silently. */

@@ -14,8 +14,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.e2e.conftest import ARTIFACTS as ARTIFACTS_DIR
 from tests.e2e.conftest import Server, Tab
 from tests.parley_server import running_parley
+from tests.waiting import attempts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.redis]
 
@@ -111,6 +113,51 @@ def drawn_charts(tab: Tab) -> list[dict[str, Any]]:
     return charts
 
 
+def traces(page: Page, selector: str) -> list[dict[str, Any]]:
+    """What plotly drew in the first chart under `selector`: each trace's x, y and z."""
+    drawn: list[dict[str, Any]] = page.eval_on_selector(
+        f"{selector} .chart",
+        "n => n._fullData.map(t => ({ x: t.x || [], y: t.y || [], z: t.z || [] }))",
+    )
+    return drawn
+
+
+def assert_charts_match_the_result(page: Page, result: dict[str, Any]) -> None:
+    """Each chart has the bars, cells or points the result says it should."""
+    speakers = result["participation"]["speakers"]
+    bars = traces(page, "#participants")
+    assert [len(t["y"]) for t in bars] == [len(speakers)] * 2  # messages and words
+    timeline = traces(page, "#activity")[0]
+    assert len(timeline["x"]) == len(result["activity"]["byDate"]["labels"])
+    assert sum(timeline["y"]) == result["overview"]["authoredMessages"]
+    heat = traces(page, "#heatmap")[0]["z"]
+    assert (len(heat), {len(row) for row in heat}) == (7, {24})
+    matrix = result["turns"]["replyMatrix"]
+    cells = traces(page, "#replies")[0]["z"]
+    people = len(matrix["speakers"])
+    assert (len(cells), {len(row) for row in cells}) == (people, {people})
+    # Every person's row has its label, at any width (none thinned out, none overlapping).
+    labels = page.eval_on_selector_all(
+        "#replies .chart .ytick text", "ts => ts.map(t => t.textContent)"
+    )
+    assert len(labels) == people, labels
+    lines = traces(page, "#sentiment")
+    assert lines
+    assert {len(t["x"]) for t in lines} == {len(result["sentiment"]["overTime"]["labels"])}
+    emoji = traces(page, "#emoji")[0]
+    assert len(emoji["x"]) == min(15, len(result["content"]["topEmoji"]))
+
+
+def shoot_sections(tab: Tab, width: str) -> None:
+    """A picture of every dashboard section, as a person scrolls to it."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    sections = tab.page.locator("#dashboard > section")
+    for i in range(sections.count()):
+        section = sections.nth(i)
+        name = section.get_attribute("id") or f"section-{i}"
+        section.screenshot(path=str(ARTIFACTS_DIR / f"section-{name}-{width}.png"))
+
+
 def test_an_upload_shows_live_progress_then_every_chart(
     tab: Tab, big_chat: Path, server: Server
 ) -> None:
@@ -151,12 +198,6 @@ def test_an_upload_shows_live_progress_then_every_chart(
     assert "100,000 messages" in text(page, "#summary")
     tab.shot("dashboard-desktop")
 
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(400)  # plotly redraws on resize
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, "the page scrolls sideways at phone width"
-    tab.shot("dashboard-phone")
-
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download JSON").click()
     download = download_info.value
@@ -164,6 +205,20 @@ def test_an_upload_shows_live_progress_then_every_chart(
     result = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     assert result["schemaVersion"] == 1
     assert result["overview"]["messages"] == 100_000
+    assert_charts_match_the_result(page, result)
+    shoot_sections(tab, "desktop")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    # plotly redraws on resize; the page must then fit the phone's width. (A polled
+    # condition: the page's CSP forbids the eval that wait_for_function would use.)
+    for _ in attempts(30):
+        if page.evaluate("document.documentElement.scrollWidth") <= 390:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "it scrolls sideways"
+    tab.shot("dashboard-phone")
+    assert_charts_match_the_result(page, result)
+    shoot_sections(tab, "phone")
 
     with page.expect_download() as report_info:
         page.get_by_role("button", name="Download HTML report").click()

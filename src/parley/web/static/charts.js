@@ -45,8 +45,12 @@ function timeAxis(unit, bins) {
 }
 
 function draw(node, traces, extra) {
+  const spec = layout(extra);
+  // The box keeps the chart's height: plotly's responsive resize (a phone turned, a
+  // window narrowed) takes its height from the box, and would squash a tall chart.
+  node.style.height = `${spec.height}px`;
   // Plotly is a classic deferred script, run before this module: always there.
-  return window.Plotly.newPlot(node, traces, layout(extra), CONFIG);
+  return window.Plotly.newPlot(node, traces, spec, CONFIG);
 }
 
 /** Horizontal bars, largest on top: series = [{name, values, format}] over `labels`. */

@@ -162,6 +162,7 @@ def test_an_upload_shows_live_progress_then_every_chart(
     tab: Tab, big_chat: Path, server: Server
 ) -> None:
     page = tab.page
+    page.set_viewport_size({"width": 1366, "height": 900})  # a common laptop
     page.add_init_script(RECORD_PROGRESS)
     page.goto("/")
     tab.shot("home-desktop")

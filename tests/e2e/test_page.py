@@ -148,6 +148,17 @@ def assert_charts_match_the_result(page: Page, result: dict[str, Any]) -> None:
     assert len(emoji["x"]) == min(15, len(result["content"]["topEmoji"]))
 
 
+def dashboard_shape(page: Page) -> list[list[Any]]:
+    """Each dashboard section: its name, and each chart's traces as lengths of x, y, z."""
+    shape: list[list[Any]] = page.eval_on_selector_all(
+        "#dashboard > section",
+        """sections => sections.map(s => [s.getAttribute("aria-label"),
+            [...s.querySelectorAll(".chart")].map(c => (c._fullData || []).map(t =>
+              [(t.x || []).length, (t.y || []).length, (t.z || []).length]))])""",
+    )
+    return shape
+
+
 def shoot_sections(tab: Tab, width: str) -> None:
     """A picture of every dashboard section, as a person scrolls to it."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -159,7 +170,7 @@ def shoot_sections(tab: Tab, width: str) -> None:
 
 
 def test_an_upload_shows_live_progress_then_every_chart(
-    tab: Tab, big_chat: Path, server: Server
+    tab: Tab, big_chat: Path, server: Server, tmp_path: Path
 ) -> None:
     page = tab.page
     page.set_viewport_size({"width": 1366, "height": 900})  # a common laptop
@@ -224,8 +235,21 @@ def test_an_upload_shows_live_progress_then_every_chart(
     with page.expect_download() as report_info:
         page.get_by_role("button", name="Download HTML report").click()
     assert report_info.value.suggested_filename.endswith(".html")
-    report = Path(report_info.value.path()).read_text(encoding="utf-8")
-    assert report.lstrip().lower().startswith("<!doctype html>")
+    # Saved under its own name: Playwright keeps downloads in files with no extension.
+    report = tmp_path / report_info.value.suggested_filename
+    report_info.value.save_as(report)
+    assert report.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
+    # One product: the report, opened offline, is the dashboard the page drew.
+    browser = page.context.browser
+    assert browser is not None
+    offline = browser.new_context(viewport={"width": 390, "height": 844}, offline=True)
+    try:
+        saved = offline.new_page()
+        saved.goto(report.as_uri())
+        saved.wait_for_selector("body[data-rendered]", timeout=60_000)
+        assert dashboard_shape(saved) == dashboard_shape(page)
+    finally:
+        offline.close()
     assert tab.errors == []
 
 

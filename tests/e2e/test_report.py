@@ -48,7 +48,7 @@ def one_day() -> Conversation:
 
 @contextlib.contextmanager
 def opened(browser: Browser, tmp_path: Path, chat: Conversation) -> Iterator[Page]:
-    """The report of `chat`, opened from a file with the network off."""
+    """The report of `chat`, opened from a file with the network off, fully drawn."""
     path = tmp_path / "report.html"
     path.write_text(render_html(analyze(chat, lambda *_: None)), encoding="utf-8")
     context = browser.new_context(viewport={"width": 1366, "height": 900}, offline=True)
@@ -57,7 +57,7 @@ def opened(browser: Browser, tmp_path: Path, chat: Conversation) -> Iterator[Pag
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(path.as_uri())
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 5")
+        page.wait_for_selector("body[data-rendered]")
         yield page
         assert errors == []
     finally:
@@ -70,18 +70,18 @@ def report(browser: Browser, tmp_path: Path) -> Iterator[Page]:
         yield page
 
 
-def chart(page: Page, chart_id: str) -> dict[str, Any]:
-    """What plotly drew in one chart: its axes' types and category labels, its traces."""
+def chart(page: Page, section: str, index: int = 0) -> dict[str, Any]:
+    """What plotly drew in a section's chart: its axes' types and labels, its traces."""
     found: dict[str, Any] = page.evaluate(
-        """id => {
-          const el = document.getElementById(id);
+        """([section, index]) => {
+          const el = document.querySelectorAll(`#${section} .chart`)[index];
           const axis = (a) => ({ type: a.type, categories: a._categories || [] });
           return {
             x: axis(el._fullLayout.xaxis), y: axis(el._fullLayout.yaxis),
             traces: el._fullData.map(t => ({ x: t.x, y: t.y, z: t.z })),
           };
         }""",
-        chart_id,
+        [section, index],
     )
     return found
 
@@ -90,21 +90,21 @@ def test_phone_number_speakers_are_categories_in_every_chart_of_the_report(repor
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report.screenshot(path=str(ARTIFACTS / "report-phone-numbers.png"), full_page=True)
 
-    who = chart(report, "ch-participation")
+    who = chart(report, "participants")
     assert who["y"]["type"] == "category"
     assert sorted(who["y"]["categories"]) == sorted(PEOPLE)
-    assert who["traces"][0]["x"] == [80, 80, 80]  # one bar per person, none vanished
+    assert [len(t["x"]) for t in who["traces"]] == [3, 3]  # a bar per person, none vanished
 
-    replies = chart(report, "ch-replies")
+    replies = chart(report, "replies")
     assert (replies["x"]["type"], replies["y"]["type"]) == ("category", "category")
     assert sorted(replies["x"]["categories"]) == sorted(PEOPLE)
     assert sum(map(sum, replies["traces"][0]["z"])) > 0  # cells, not an empty numeric grid
 
-    mood = chart(report, "ch-sent-speakers")
+    mood = chart(report, "sentiment", 1)  # per person, after the line over time
     assert mood["y"]["type"] == "category"
     assert sorted(mood["y"]["categories"]) == sorted(PEOPLE)
 
-    words = chart(report, "ch-keywords")
+    words = chart(report, "keywords")
     assert words["y"]["type"] == "category"  # "2024" is a word here, not a year
 
 
@@ -113,10 +113,36 @@ def test_a_one_day_chat_is_drawn_by_the_hour_and_charts_without_information_are_
 ) -> None:
     with opened(browser, tmp_path, one_day()) as page:
         page.screenshot(path=str(ARTIFACTS / "report-one-day.png"), full_page=True)
-        dates = chart(page, "ch-dates")
+        dates = chart(page, "activity")
         assert dates["x"]["type"] == "date"
         assert dates["traces"][0]["y"] == [6, 6, 6, 6, 5]  # 14:00 to 18:00, one bar an hour
-        mood = chart(page, "ch-sent-time")
-        assert len([m for m in mood["traces"][0]["y"] if m is not None]) == 5  # hour by hour
+        everyone = chart(page, "sentiment")["traces"][-1]
+        assert len([m for m in everyone["y"] if m is not None]) == 5  # hour by hour
         # One weekday is no comparison: that chart is left out.
-        assert page.locator("figure:has(#ch-weekdays)").is_hidden()
+        captions = page.locator("#heatmap figcaption").all_text_contents()
+        assert "By hour of day" in captions
+        assert "By weekday" not in captions
+
+
+def test_a_transcript_without_times_says_what_it_cannot_show(
+    browser: Browser, tmp_path: Path
+) -> None:
+    untimed = Conversation("transcript", [Message("Ann", "hi there"), Message("Bob", "hello")])
+    with opened(browser, tmp_path, untimed) as page:
+        activity = page.locator("section[aria-label='Activity']").text_content() or ""
+        assert "Not available: the messages have no timestamps." in activity
+        assert page.locator("#participants tbody tr").count() == 2
+
+
+def test_a_meeting_report_shows_talk_time_with_its_table(browser: Browser, tmp_path: Path) -> None:
+    cues = [
+        Message("Ann", "shall we start?", start=0.0, end=70.0),
+        Message("Bob", "yes", start=75.0, end=80.0),
+        Message("Ann", "good, first item", start=81.0, end=140.0),
+    ]
+    with opened(browser, tmp_path, Conversation("vtt", cues)) as page:
+        talk = chart(page, "talk")
+        assert talk["traces"][0]["y"] == ["Ann", "Bob"]
+        rows = page.locator("#talk tbody tr").all_text_contents()
+        assert len(rows) == 2
+        assert rows[0].startswith("Ann2.1 min")  # 70 s + 59 s of talk: 129 s

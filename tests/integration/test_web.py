@@ -19,6 +19,7 @@ from tests.apps import app_client
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
 WHATSAPP = (FIXTURES / "whatsapp_android_dmy_24h.txt").read_text()
 STATIC = files("parley.web").joinpath("static")
+VIEW = files("parley.report").joinpath("static")  # the dashboard, shared with the report
 
 
 @pytest.fixture
@@ -80,11 +81,14 @@ async def test_the_page_loads_nothing_from_another_origin(client: httpx.AsyncCli
     for src in sources.scripts + sources.links:
         assert not re.match(r"^(https?:)?//", src), f"{src} is not served by parley"
     # And neither do the modules and styles it loads.
-    for name in ("app.js", "api.js", "charts.js", "dashboard.js", "dom.js", "recent.js"):
-        text = STATIC.joinpath(name).read_text(encoding="utf-8")
-        assert not re.search(r"""(import|from)\s*\(?\s*["'](https?:)?//""", text), name
-        assert not re.search(r"fetch\(\s*[\"'`](https?:)?//", text), name
-    assert "url(http" not in STATIC.joinpath("style.css").read_text(encoding="utf-8")
+    scripts = [STATIC / n for n in ("app.js", "api.js", "recent.js")]
+    scripts += [VIEW / n for n in ("charts.js", "dashboard.js", "dom.js", "report.js")]
+    for path in scripts:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(import|from)\s*\(?\s*["'](https?:)?//""", text), path.name
+        assert not re.search(r"fetch\(\s*[\"'`](https?:)?//", text), path.name
+    for path in (STATIC / "style.css", VIEW / "dashboard.css"):
+        assert "url(http" not in path.read_text(encoding="utf-8")
 
 
 async def test_every_script_and_module_the_page_names_is_served_as_javascript(
@@ -93,10 +97,10 @@ async def test_every_script_and_module_the_page_names_is_served_as_javascript(
     sources = await page_sources(client)
     modules = {
         f"/static/{name}"
-        for name in re.findall(
-            r'from "\./([\w.]+)"', STATIC.joinpath("app.js").read_text(encoding="utf-8")
-        )
+        for source in (STATIC / "app.js", VIEW / "dashboard.js")
+        for name in re.findall(r'from "\./([\w.]+)"', source.read_text(encoding="utf-8"))
     }
+    assert "/static/dashboard.js" in modules
     for src in [*sources.scripts, *modules]:
         response = await client.get(src)
         assert response.status_code == 200, src

@@ -1,4 +1,6 @@
-"""When people write: by date (binned to stay bounded), hour, weekday, hour x weekday.
+"""When people write: by date (binned to stay bounded), hour, weekday, hour x weekday,
+each person's hours and weekdays, and a table of messages and words per person and day
+that lets a reader filter by date range and person without a second analysis.
 
 Hours and weekdays are the wall-clock time the export shows (the writer's local time
 for naive timestamps, the given offset for aware ones).
@@ -10,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from parley.analysis._prepared import Prepared
+from parley.analysis._prepared import NO_SPEAKER, Prepared
+from parley.analysis.model import MessageKind
 
-__all__ = ["Activity", "DateSeries", "TimeBins", "activity"]
+__all__ = ["Activity", "DateSeries", "FilterTable", "SpeakerActivity", "TimeBins", "activity"]
 
 MAX_POINTS = 400  # a date series longer than this is rebinned to the next unit
 # The bin follows the span, so every chart over time has a shape to show: hours for a
@@ -22,6 +25,11 @@ HOURS_UP_TO_DAYS = 2
 DAYS_UP_TO_DAYS = 120
 WEEKS_UP_TO_DAYS = 3 * 365
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# The filter table holds at most this many cells (bins with messages x listed people):
+# daily while that fits, else weekly, else monthly. Two people stay daily for five years;
+# 12 people for ten months, then by the week (four years: 2,500 cells, ~7 KB gzipped).
+MAX_FILTER_CELLS = 4_000
+_FILTER_UNITS = ("day", "week", "month")
 
 
 class TimeBins:
@@ -95,6 +103,34 @@ class DateSeries:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerActivity:
+    """When one person writes: their hours and weekdays."""
+
+    speaker: str
+    messages: int  # with a timestamp
+    active_days: int
+    busiest_hour: int
+    busiest_weekday: str
+    by_hour: list[int]  # 24 counts, hour 0 first
+    by_weekday: list[int]  # 7 counts, Monday first
+
+
+@dataclass(frozen=True, slots=True)
+class FilterTable:
+    """Messages and words per listed person per bin, only bins with messages.
+
+    `days[i]` is bin i's first day, in days after `start`; `messages[p][i]` and
+    `words[p][i]` are speaker `speakers[p]`'s counts in it."""
+
+    unit: str  # day, week (from Monday) or month
+    start: str
+    days: list[int]
+    speakers: list[str]
+    messages: list[list[int]]
+    words: list[list[int]]
+
+
+@dataclass(frozen=True, slots=True)
 class Activity:
     available: bool
     reason: str | None = None
@@ -111,12 +147,95 @@ class Activity:
     by_weekday: list[int] = field(default_factory=list)  # 7 counts, Monday first
     heatmap: list[list[int]] = field(default_factory=list)  # [weekday][hour]
     weekdays: tuple[str, ...] = WEEKDAYS
+    speakers: list[SpeakerActivity] = field(default_factory=list)  # listed, most active first
+    table: FilterTable | None = None
 
 
-def activity(prepared: Prepared) -> tuple[Activity, TimeBins | None]:
+def _bin_start(day: int, unit: str) -> int:
+    """The first day (an ordinal) of the day, week or month bin holding `day`."""
+    if unit == "day":
+        return day
+    if unit == "week":
+        return day - (day - 1) % 7  # ordinal 1 was a Monday
+    return date.fromordinal(day).replace(day=1).toordinal()
+
+
+def _filter_table(
+    prepared: Prepared, listed: list[int], per_day: dict[tuple[int, int], list[int]]
+) -> FilterTable:
+    """`per_day[(speaker, day)]` = [messages, words]; binned to fit MAX_FILTER_CELLS."""
+    days = {day for _, day in per_day}
+    for unit in _FILTER_UNITS:
+        if len({_bin_start(day, unit) for day in days}) * len(listed) <= MAX_FILTER_CELLS:
+            break
+    binned: dict[int, dict[int, list[int]]] = {}
+    for (s, day), (count, words) in per_day.items():
+        cell = binned.setdefault(_bin_start(day, unit), {}).setdefault(s, [0, 0])
+        cell[0] += count
+        cell[1] += words
+    starts = sorted(binned)
+    first = starts[0]
+    return FilterTable(
+        unit=unit,
+        start=date.fromordinal(first).isoformat(),
+        days=[d - first for d in starts],
+        speakers=[prepared.speakers[s] for s in listed],
+        messages=[[binned[d].get(s, (0, 0))[0] for d in starts] for s in listed],
+        words=[[binned[d].get(s, (0, 0))[1] for d in starts] for s in listed],
+    )
+
+
+def _speaker_activity(
+    prepared: Prepared, listed: list[int], per_hour: dict[tuple[int, int], int]
+) -> list[SpeakerActivity]:
+    """`per_hour[(speaker, hour key)]` = messages, for each listed speaker."""
+    hours = {s: [0] * 24 for s in listed}
+    weekdays = {s: [0] * 7 for s in listed}
+    days: dict[int, set[int]] = {s: set() for s in listed}
+    for (s, key), count in per_hour.items():
+        day, hour = divmod(key, 24)
+        hours[s][hour] += count
+        weekdays[s][(day - 1) % 7] += count
+        days[s].add(day)
+    return [
+        SpeakerActivity(
+            speaker=prepared.speakers[s],
+            messages=sum(hours[s]),
+            active_days=len(days[s]),
+            busiest_hour=max(range(24), key=lambda h: (hours[s][h], -h)),
+            busiest_weekday=WEEKDAYS[max(range(7), key=lambda w: (weekdays[s][w], -w))],
+            by_hour=hours[s],
+            by_weekday=weekdays[s],
+        )
+        for s in listed
+        if days[s]
+    ]
+
+
+def activity(prepared: Prepared, listed: list[int]) -> tuple[Activity, TimeBins | None]:
+    """`listed` ranks the speaker indexes the per-person lists show (most active first)."""
     keys = Counter(k for k in prepared.hour_key if k is not None)
     if not keys:
         return Activity(available=False, reason="the messages have no timestamps"), None
+    shown = set(listed)
+    # Counted in C over (speaker, hour key) pairs; only the words need a Python loop, and
+    # only over text messages (a placeholder's words are not the speaker's).
+    pairs = list(zip(prepared.speaker, prepared.hour_key, strict=True))
+    per_hour = {
+        (s, key): count
+        for (s, key), count in Counter(pairs).items()
+        if key is not None and s != NO_SPEAKER and s in shown
+    }
+    text = MessageKind.TEXT
+    words_at: dict[tuple[int, int | None], int] = {}
+    for pair, words, kind in zip(pairs, prepared.words, prepared.kind, strict=True):
+        if kind is text and words:
+            words_at[pair] = words_at.get(pair, 0) + words
+    per_person_day: dict[tuple[int, int], list[int]] = {}
+    for (s, key), count in per_hour.items():
+        cell = per_person_day.setdefault((s, key // 24), [0, 0])
+        cell[0] += count
+        cell[1] += words_at.get((s, key), 0)
     per_day: Counter[int] = Counter()
     heat = [[0] * 24 for _ in range(7)]
     for key, count in keys.items():
@@ -151,6 +270,8 @@ def activity(prepared: Prepared) -> tuple[Activity, TimeBins | None]:
             by_hour=[sum(heat[w][h] for w in range(7)) for h in range(24)],
             by_weekday=[sum(row) for row in heat],
             heatmap=heat,
+            speakers=_speaker_activity(prepared, listed, per_hour),
+            table=_filter_table(prepared, listed, per_person_day) if per_person_day else None,
         ),
         bins,
     )

@@ -55,7 +55,7 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
     bar.update("timed", 0.0, "talk time")
     talk = timed(prepared, listed, [m.start for m in conversation.messages])
     bar.update("activity", 0.0, "activity")
-    act, bins = activity(prepared)
+    act, bins = activity(prepared, listed)
     bar.update("content", 0.0, "questions, links, emoji")
     found = content(prepared, listed, bar)
     bar.update("sentiment", 0.0, "scoring sentiment")

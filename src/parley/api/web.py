@@ -200,5 +200,7 @@ def install_web(app: FastAPI) -> None:
     app.add_middleware(_DocsPolicy)
     app.include_router(router)
     app.include_router(reports)
-    # After the router, so /static/vendor/plotly.min.js is answered by its route.
-    app.mount("/static", StaticFiles(packages=[("parley.web", "static")]), name="static")
+    # After the router, so /static/vendor/plotly.min.js is answered by its route. The
+    # dashboard's modules and stylesheet live with the report, which inlines the same files.
+    static = StaticFiles(packages=[("parley.web", "static"), ("parley.report", "static")])
+    app.mount("/static", static, name="static")

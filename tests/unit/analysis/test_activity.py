@@ -5,9 +5,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from parley.analysis import Conversation, Message, analyze
+from parley.analysis import activity as activity_module
 from parley.analysis.activity import MAX_POINTS, TimeBins
+from parley.analysis.model import MessageKind
 
-from .conftest import chat
+from .conftest import at, chat
 
 
 def test_counts_by_hour_weekday_and_heatmap_use_wall_clock_time() -> None:
@@ -83,3 +85,55 @@ def test_aware_timestamps_count_in_their_own_offset() -> None:
     tz = timezone(timedelta(hours=-5))
     result = analyze(Conversation("t", [Message("Ann", "x", datetime(2024, 1, 1, 23, tzinfo=tz))]))
     assert result["activity"]["byHour"][23] == 1
+
+
+def test_each_person_has_their_own_hours_weekdays_and_days() -> None:
+    # Monday 09:00 and 09:05, Tuesday 10:00 and 10:30; a system line counts for nobody.
+    result = analyze(
+        chat(("Ann", "a", 0), ("Bob", "b", 5), ("Ann", "c", 25 * 60), ("Ann", "d", 25 * 60 + 30))
+    )
+    ann, bob = result["activity"]["speakers"]
+    assert (ann["speaker"], bob["speaker"]) == ("Ann", "Bob")
+    assert (ann["messages"], ann["activeDays"]) == (3, 2)
+    assert ann["byHour"][9] == 1
+    assert ann["byHour"][10] == 2
+    assert (ann["busiestHour"], ann["busiestWeekday"]) == (10, "Tue")
+    assert ann["byWeekday"][:2] == [1, 2]
+    assert (bob["messages"], bob["activeDays"], bob["busiestHour"]) == (1, 1, 9)
+    assert sum(bob["byHour"]) == 1
+
+
+def test_the_filter_table_counts_messages_and_words_per_person_and_day() -> None:
+    conversation = chat(
+        ("Ann", "one two", 0),
+        ("Bob", "three", 5),
+        (None, "Carl joined", 6),
+        ("Ann", "four five six", 2 * 24 * 60),
+    )
+    conversation.messages.append(
+        Message("Bob", "<Media omitted>", at(2 * 24 * 60 + 1), kind=MessageKind.MEDIA)
+    )
+    table = analyze(conversation)["activity"]["table"]
+    assert table["unit"] == "day"
+    assert table["start"] == "2024-03-04"
+    assert table["days"] == [0, 2]  # only days with messages: Tuesday had none
+    assert table["speakers"] == ["Ann", "Bob"]
+    assert table["messages"] == [[1, 1], [1, 1]]  # the media message counts as Bob's
+    assert table["words"] == [[2, 3], [1, 0]]  # its placeholder text is not his words
+
+
+def test_the_filter_table_is_binned_by_week_then_month_to_stay_small(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = datetime(2024, 1, 1, 12)  # a Monday
+    messages = [Message(("Ann", "Bob")[d % 2], "x y", start + timedelta(days=d)) for d in range(70)]
+    monkeypatch.setattr(activity_module, "MAX_FILTER_CELLS", 2 * 10)
+    table = analyze(Conversation("t", messages))["activity"]["table"]
+    assert table["unit"] == "week"
+    assert table["days"] == [7 * w for w in range(10)]
+    assert [sum(row) for row in table["messages"]] == [35, 35]
+    monkeypatch.setattr(activity_module, "MAX_FILTER_CELLS", 2 * 3)
+    table = analyze(Conversation("t", messages))["activity"]["table"]
+    assert table["unit"] == "month"
+    assert (table["start"], table["days"]) == ("2024-01-01", [0, 31, 60])
+    assert [sum(row) for row in table["words"]] == [70, 70]

@@ -5,10 +5,12 @@ import gzip
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from bench._gen import messages
 
+import parley.report
 from parley.analysis import Conversation, Message, analyze
 from parley.report import plotly_js_path, render_html
 
@@ -61,12 +63,14 @@ def test_report_loads_nothing_from_the_network(hostile_html: str) -> None:
     assert "default-src 'none'" in hostile_html  # the CSP forbids requests outright
 
 
-def test_report_escapes_hostile_speaker_names_and_messages(hostile_html: str) -> None:
+def test_report_escapes_hostile_speaker_names_messages_and_titles(hostile_html: str) -> None:
+    # User text is in the title (escaped) and the JSON block (\u-escaped), nowhere else:
+    # the dashboard draws it as text nodes.
     assert HOSTILE not in hostile_html
     assert "<img src=x" not in hostile_html
     assert "<i>Team</i>" not in hostile_html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in hostile_html
-    assert "&lt;i&gt;Team&lt;/i&gt;" in hostile_html
+    assert "<title>&lt;i&gt;Team&lt;/i&gt; · parley</title>" in hostile_html
+    assert "<h1>&lt;i&gt;Team&lt;/i&gt;</h1>" in hostile_html
 
 
 def test_embedded_data_is_the_full_result_and_cannot_close_its_script(hostile_html: str) -> None:
@@ -89,17 +93,10 @@ def test_report_embeds_plotly_from_the_installed_package_gzipped(hostile_html: s
     assert len(hostile_html) < 0.6 * path.stat().st_size  # smaller than plotly.js alone
 
 
-def test_report_of_an_untimed_transcript_renders() -> None:
-    result = analyze(Conversation("transcript", [Message("Ann", "hi"), Message("Bob", "yo")]))
-    html = render_html(result)
-    assert "Not available: the messages have no timestamps." in html
-
-
-def test_report_of_a_meeting_shows_talk_time_with_clock_offsets() -> None:
-    cues = [
-        Message("Ann", "shall we start?", start=0.0, end=70.0),
-        Message("Bob", "yes", start=75.0, end=80.0),
-    ]
-    html = render_html(analyze(Conversation("vtt", cues)))
-    assert "<h2>Talk time</h2>" in html
-    assert "0:01:10" in html  # the silence from Ann's end, as h:mm:ss into the recording
+def test_report_draws_with_the_pages_own_dashboard_modules(hostile_html: str) -> None:
+    # One product: the report inlines the page's dashboard code and stylesheet, not a copy.
+    static = Path(parley.report.__file__).with_name("static")
+    for module in ("dashboard", "charts", "dom"):
+        assert f'modules["{module}"] = ' in hostile_html
+    assert (static / "dashboard.css").read_text(encoding="utf-8") in hostile_html
+    assert "async function renderDashboard(container, result)" in hostile_html

@@ -5,7 +5,7 @@
 // another worker: the page relies only on what the shared store answers.
 
 import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
-import { markOverflowingTables, renderDashboard } from "./dashboard.js";
+import { byline, FORMAT_LABELS, markOverflowingTables, renderDashboard } from "./dashboard.js";
 import { $, fill, h, plural, show, timeAgo } from "./dom.js";
 import { forgetAll, loadRecent, probablyExpired, remember, setResultLifetime } from "./recent.js";
 
@@ -209,12 +209,6 @@ function failed(conversationId, error) {
 
 /** A 400: the file could not be read. Shows the format, the line and, if we have it, the line's text. */
 // The formats, as a person calls them (the API's names are for machines).
-const FORMAT_LABELS = {
-  whatsapp: "WhatsApp", telegram: "Telegram", slack: "Slack", discord: "Discord", chatgpt: "ChatGPT",
-  messages: "a message list", instagram: "Instagram or Messenger", signal: "Signal", vtt: "WebVTT subtitles",
-  srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV",
-};
-
 /** The server's sentence, for a person: no "format:" prefix, no "(line 12)" (shown
  * apart), no flag or environment variable, no format list (said once, in words). */
 function forPeople(message) {
@@ -474,10 +468,7 @@ async function showResult(conversationId, jobId, result) {
   view("result");
   showErase(conversationId);
   $("result-title").textContent = title;
-  const overview = result.overview || {};
-  const span = overview.firstMessage ? ` · ${String(overview.firstMessage).slice(0, 10)} to ${String(overview.lastMessage).slice(0, 10)}` : "";
-  const count = written === undefined ? "? messages" : plural(written, "message");
-  $("result-sub").textContent = `${result.format || "?"} · ${count}${span} · conversation ${conversationId} · kept on the server for ${state.kept}`;
+  $("result-sub").textContent = `${byline(result)} · conversation ${conversationId} · kept on the server for ${state.kept}`;
   // A deduplicated answer says so: the same file within the hour is the same analysis.
   resultNote(state.deduplicated
     ? "This file was analysed already: this is that analysis, not a new one. To run it afresh, tick “Analyse again even if a result exists”."

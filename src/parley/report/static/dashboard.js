@@ -1,10 +1,34 @@
-// The result as a dashboard. Reads the result schema (docs/result-schema.md) and ignores
-// keys it does not know; a section the analysis marks unavailable says why.
+// The result as a dashboard: the page draws it, and the HTML report is the same dashboard
+// saved offline (parley.report inlines these modules). Reads the result schema
+// (docs/result-schema.md) and ignores keys it does not know; a section the analysis
+// marks unavailable says why.
 
 import * as charts from "./charts.js";
 import { duration, fill, h, moment, num, pct, plural } from "./dom.js";
 
 const MAX_BARS = 15;
+const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour));
+
+/** Each parser's format, as a person names it. */
+export const FORMAT_LABELS = {
+  whatsapp: "WhatsApp", telegram: "Telegram", slack: "Slack", discord: "Discord", chatgpt: "ChatGPT",
+  messages: "a message list", instagram: "Instagram or Messenger", signal: "Signal", vtt: "WebVTT subtitles",
+  srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV",
+};
+
+/** "WhatsApp · 308 messages · 2024-06-03 to 2024-06-23": what the result is of. */
+export function byline(result) {
+  const overview = result.overview || {};
+  // Messages people wrote (as the summary counts them), not the export's system lines.
+  const written = overview.authoredMessages ?? overview.messages;
+  const day = (moment) => String(moment).slice(0, 10);
+  const first = overview.firstMessage;
+  const span = typeof first === "string"
+    ? (day(first) === day(overview.lastMessage) ? day(first) : `${day(first)} to ${day(overview.lastMessage)}`)
+    : null;
+  return [FORMAT_LABELS[result.format] || result.format,
+    written === undefined ? null : plural(written, "message"), span].filter(Boolean).join(" · ");
+}
 
 function card(title, { wide = false, id } = {}, ...body) {
   const heading = h("h3", { text: title });
@@ -67,7 +91,10 @@ function participants(result, pending) {
     ];
   });
   const more = part.omittedSpeakers ? note(`${num(part.omittedSpeakers)} less active speakers are not listed.`) : null;
-  return card("Participants", { wide: true, id: "participants" },
+  const balance = speakers.length > 1 && part.giniMessages !== undefined
+    ? h("p", { class: "facts" }, `Balance (Gini: 0 when everyone writes as much, 1 when one person writes everything): ${num(part.giniMessages, 2)} for messages, ${num(part.giniWords, 2)} for words.`)
+    : null;
+  return card("Participants", { wide: true, id: "participants" }, balance,
     figure("Share of messages and words per person", (node) => charts.hbars(node, top.map((s) => s.speaker), [
       { name: "messages", values: top.map((s) => s.messageShare) },
       { name: "words", values: top.map((s) => s.wordShare) },
@@ -88,11 +115,16 @@ function responseTimes(result, pending) {
   const [unit, size] = slowest < 120 ? ["seconds", 1] : slowest < 7200 ? ["minutes", 60] : ["hours", 3600];
   const scaled = (seconds) => Math.round((seconds / size) * 10) / 10;
   const caption = `${unit[0].toUpperCase()}${unit.slice(1)} before answering: median and slowest 10%`;
+  const rows = speakers.map((s) => [
+    s.speaker, num(s.answers), duration(s.responseSeconds.median), duration(s.responseSeconds.p90),
+  ]);
   return card("Response times", { id: "response-times" },
     figure(caption, (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
       { name: "median", values: speakers.map((s) => scaled(s.responseSeconds.median)) },
       { name: "90th percentile", values: speakers.map((s) => scaled(s.responseSeconds.p90)), color: "#9ecae1" },
-    ], { xTitle: unit }), pending));
+    ], { xTitle: unit }), pending),
+    table(["person", "answers", "median", "slowest 10%"], rows,
+      { caption: "Response times", numeric: [1, 2, 3] }));
 }
 
 function activity(result, pending) {
@@ -106,7 +138,13 @@ function activity(result, pending) {
     card("Activity over time", { wide: true, id: "activity" }, facts,
       figure(`Messages per ${act.byDate.unit}`, (node) => charts.timeline(node, act.byDate), pending)),
     card("When people write", { id: "heatmap" },
-      figure("Messages by weekday and hour", (node) => charts.weekHeatmap(node, act.heatmap, act.weekdays), pending)),
+      figure("Messages by weekday and hour", (node) => charts.weekHeatmap(node, act.heatmap, act.weekdays), pending),
+      h("div", { class: "two" },
+        figure("By hour of day", (node) => charts.columns(node, HOURS, act.byHour, { height: 180, tickvals: ["0", "6", "12", "18"] }), pending),
+        // One weekday (a chat of a day) is no comparison: that chart is left out.
+        act.byWeekday.filter((n) => n > 0).length > 1
+          ? figure("By weekday", (node) => charts.columns(node, act.weekdays, act.byWeekday, { height: 180 }), pending)
+          : null)),
   ];
 }
 
@@ -178,7 +216,11 @@ function emoji(result, pending) {
   const favourites = (content.speakers || []).filter((s) => s.topEmoji?.length).slice(0, 12);
   const facts = h("p", { class: "facts" },
     `${num(content.emoji)} emoji (${num(content.distinctEmoji)} different), ${num(content.questions)} questions, ${num(content.links)} links, ${num(content.media)} media messages.`);
-  return card("Emoji and more", { id: "emoji" }, facts,
+  const domains = (content.topDomains || []).slice(0, 6);
+  const sites = domains.length
+    ? h("p", { class: "facts" }, "Most linked sites: ", domains.map((d, i) => [i ? ", " : "", h("span", { class: "emoji-count", text: `${d.item} (${num(d.count)})` })]))
+    : null;
+  return card("Emoji and more", { id: "emoji" }, facts, sites,
     top.length ? figure("Most used emoji", (node) => charts.counts(node, top, { name: "uses" }), pending) : note("No emoji."),
     favourites.length
       ? h("dl", { class: "distinct columns" }, favourites.map((s) => [
@@ -197,13 +239,21 @@ function timed(result, pending) {
     h("p", { class: "facts" }, `${duration(t.durationSeconds)} in all, ${duration(t.silenceSeconds)} of silence, ${num(t.interruptions)} interruptions, ${num(t.switchesPerMinute, 1)} speaker switches a minute.`),
     figure("Share of talk time", (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
       { name: "talk", values: speakers.map((s) => s.talkShare) },
-    ], { percent: true }), pending));
+    ], { percent: true }), pending),
+    table(["person", "talk time", "longest monologue", "interrupted others", "was interrupted", "questions"],
+      speakers.map((s) => [s.speaker, duration(s.talkSeconds), duration(s.longestMonologueSeconds),
+        num(s.interruptionsMade), num(s.interrupted), pct(s.questionRate)]),
+      { caption: "Talk time", numeric: [1, 2, 3, 4, 5] }));
 }
 
 function silences(result) {
   const list = result.turns?.longestSilences || [];
   if (!list.length) return null;
-  return card("Longest silences", { id: "silences" },
+  const sessions = result.turns?.sessions;
+  const split = sessions?.available
+    ? h("p", { class: "facts" }, `${plural(sessions.count, "conversation")}, split where nobody wrote for ${duration(sessions.gapSeconds)}; each has ${num(sessions.messagesPerSession.median)} messages and lasts ${duration(sessions.durationSeconds.median)} (medians).`)
+    : null;
+  return card("Longest silences", { id: "silences" }, split,
     table(["silence", "after", "until", "broken by"],
       list.map((s) => [duration(s.seconds), moment(s.after), moment(s.until), s.brokenBy ?? "–"]),
       { caption: "Longest silences" }));

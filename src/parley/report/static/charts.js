@@ -1,4 +1,5 @@
-// Charts, drawn by plotly.js (served from the installed plotly package).
+// Charts, drawn by plotly.js (from the installed plotly package: the page loads it from
+// the server, the report inflates its embedded copy).
 //
 // plotly reads a small HTML-like markup in every label (<b>, <br>, <a href>), so user
 // text (speaker names, words, emoji) is entity-escaped before it is handed over: plotly
@@ -45,11 +46,17 @@ function timeAxis(unit, bins) {
 }
 
 function draw(node, traces, extra) {
+  if (!window.Plotly) {
+    // The library did not load (a blocked script, a browser without DecompressionStream):
+    // the figure says so, and the tables and facts around it still stand.
+    node.textContent = "This chart could not be drawn: the charting library did not load.";
+    node.classList.add("chart-missing");
+    return Promise.resolve();
+  }
   const spec = layout(extra);
   // The box keeps the chart's height: plotly's responsive resize (a phone turned, a
   // window narrowed) takes its height from the box, and would squash a tall chart.
   node.style.height = `${spec.height}px`;
-  // Plotly is a classic deferred script, run before this module: always there.
   return window.Plotly.newPlot(node, traces, spec, CONFIG);
 }
 
@@ -189,17 +196,24 @@ export function replyMatrix(node, matrix) {
   });
 }
 
-/** Vertical bars of counted items (emoji, domains). */
-export function counts(node, items, { color = PALETTE[1], name = "count" } = {}) {
+/** Vertical bars: `values` over category `labels` (hours, weekdays, emoji). */
+export function columns(node, labels, values, { color = PALETTE[0], name = "messages", height = 220, tickfont, tickvals } = {}) {
   return draw(node, [{
     type: "bar",
-    x: items.map((i) => plotText(i.item)),
-    y: items.map((i) => i.count),
+    x: labels.map(plotText),
+    y: values,
     marker: { color },
     hovertemplate: `%{x}: %{y} ${name}<extra></extra>`,
   }], {
-    height: 240,
-    xaxis: { type: "category", tickfont: { size: 18 } },
+    height,
+    bargap: 0.15,
+    xaxis: { type: "category", tickfont, tickmode: tickvals ? "array" : undefined, tickvals },
     yaxis: { title: { text: name } },
   });
+}
+
+/** Vertical bars of counted items (emoji, domains). */
+export function counts(node, items, { color = PALETTE[1], name = "count" } = {}) {
+  return columns(node, items.map((i) => i.item), items.map((i) => i.count),
+    { color, name, height: 240, tickfont: { size: 18 } });
 }

@@ -122,6 +122,15 @@ def traces(page: Page, selector: str) -> list[dict[str, Any]]:
     return drawn
 
 
+def all_traces(page: Page, selector: str) -> list[list[dict[str, Any]]]:
+    """Every chart under `selector`, in order: each one's traces' x, y and z."""
+    drawn: list[list[dict[str, Any]]] = page.eval_on_selector_all(
+        f"{selector} .chart",
+        "ns => ns.map(n => n._fullData.map(t => ({ x: t.x || [], y: t.y || [], z: t.z || [] })))",
+    )
+    return drawn
+
+
 def assert_charts_match_the_result(page: Page, result: dict[str, Any]) -> None:
     """Each chart has the bars, cells or points the result says it should."""
     speakers = result["participation"]["speakers"]
@@ -146,6 +155,17 @@ def assert_charts_match_the_result(page: Page, result: dict[str, Any]) -> None:
     assert {len(t["x"]) for t in lines} == {len(result["sentiment"]["overTime"]["labels"])}
     emoji = traces(page, "#emoji")[0]
     assert len(emoji["x"]) == min(15, len(result["content"]["topEmoji"]))
+    hours = all_traces(page, "#heatmap")
+    assert [len(hours[1][0]["y"]), len(hours[2][0]["y"])] == [24, 7]  # hour and weekday bars
+    assert hours[1][0]["y"] == result["activity"]["byHour"]
+    answered = [s for s in result["turns"]["speakers"] if s["responseSeconds"]["count"]]
+    replies = traces(page, "#response-times")
+    assert [len(t["y"]) for t in replies] == [min(15, len(answered))] * 2  # median, p90
+    words = traces(page, "#keywords")[0]
+    assert words["x"] == [w["count"] for w in result["keywords"]["top"][:20]]
+    people = page.locator("#people .person")
+    assert people.count() == min(12, len(speakers))
+    assert people.nth(0).locator(".hour-strip span").count() == 24
 
 
 def dashboard_shape(page: Page) -> list[list[Any]]:

@@ -4,8 +4,10 @@ data says, and names that look like numbers (phone numbers) kept as categories."
 from __future__ import annotations
 
 import contextlib
+import struct
+from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from parley.analysis import analyze
 from parley.analysis.model import Conversation, Message
 from parley.report import render_html
 from tests.e2e.conftest import ARTIFACTS
+from tests.waiting import attempts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -146,3 +149,80 @@ def test_a_meeting_report_shows_talk_time_with_its_table(browser: Browser, tmp_p
         rows = page.locator("#talk tbody tr").all_text_contents()
         assert len(rows) == 2
         assert rows[0].startswith("Ann2.1 min")  # 70 s + 59 s of talk: 129 s
+
+
+def tile(page: Page, label: str) -> str:
+    return page.locator(f"#summary .tile:has(span:text-is('{label}')) strong").inner_text()
+
+
+def test_each_person_has_a_card_of_their_share_hours_and_replies(report: Page) -> None:
+    cards = report.locator("#people .person")
+    assert cards.count() == 3
+    first = cards.nth(0)
+    assert first.locator(".person-share strong").inner_text() == "33%"  # 80 of 240
+    assert first.locator(".hour-strip span").count() == 24
+    assert "80 messages" in first.inner_text()
+    lines = first.locator(".person-lines li").all_inner_texts()
+    assert "Answers in 37.0 min (median of 79 replies)" in lines  # 37 min apart, 80 turns
+    report.locator("#people").screenshot(path=str(ARTIFACTS / "report-people.png"))
+
+
+def test_a_persons_card_is_saved_as_a_portrait_png(report: Page) -> None:
+    with report.expect_download() as saved:
+        report.locator("#people .person").nth(1).get_by_role("button", name="Save as image").click()
+    assert saved.value.suggested_filename == "parley-Phone-numbers-1-555-010-9999.png"
+    path = ARTIFACTS / "report-person-card.png"
+    saved.value.save_as(path)
+    png = path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk comes first
+    assert (width, height) == (1080, 1350)
+    assert len(png) > 20_000  # drawn, not a blank canvas
+
+
+def redrawn(page: Page) -> str:
+    for _ in attempts():
+        said: str = page.evaluate("document.getElementById('dashboard').dataset.filtered ?? ''")
+        if said:
+            return said
+        page.wait_for_timeout(50)
+    raise AssertionError("the dashboard was not redrawn for the filter")
+
+
+def test_a_date_range_and_people_filter_redraw_the_dashboard_from_the_result(
+    report: Page,
+) -> None:
+    chat = conversation()
+    since = date(2024, 3, 4)
+    kept = [m for m in chat.messages if m.timestamp and m.timestamp.date() >= since]
+    kept = [m for m in kept if m.speaker != PEOPLE[1]]
+    words = sum(len(m.text.split()) for m in kept)
+
+    report.fill("#filter-from", since.isoformat())
+    report.dispatch_event("#filter-from", "change")
+    report.locator(".filter-person", has_text=PEOPLE[1]).locator("input").uncheck()
+    assert redrawn(report) == f"From 2024-03-04 to 2024-03-07, {PEOPLE[0]}, {PEOPLE[2]}"
+    report.wait_for_selector("body[data-rendered]")
+    report.screenshot(path=str(ARTIFACTS / "report-filtered.png"), full_page=True)
+
+    assert tile(report, "messages") == f"{len(kept):,}"
+    assert tile(report, "words") == f"{words:,}"
+    assert tile(report, "people") == "2"
+    who = chart(report, "participants")
+    assert sorted(who["y"]["categories"]) == sorted([PEOPLE[0], PEOPLE[2]])
+    timeline = chart(report, "activity")["traces"][0]
+    assert sum(timeline["y"]) == len(kept)
+    per_day = Counter(m.timestamp.date().isoformat() for m in kept if m.timestamp)
+    assert dict(zip(timeline["x"], timeline["y"], strict=True)) == per_day
+    assert report.locator("#people .person").count() == 2
+    # What the result cannot narrow says so, rather than pretending.
+    assert "does not narrow" in (report.locator("#replies .whole").text_content() or "")
+    assert report.locator("#participants th", has_text="median reply").count() == 0
+
+    report.get_by_role("button", name="Show everything").click()
+    for _ in attempts():
+        if not report.evaluate("document.getElementById('dashboard').dataset.filtered"):
+            break
+        report.wait_for_timeout(50)
+    assert tile(report, "messages") == "240"
+    assert report.locator("#replies .whole").count() == 0

@@ -58,5 +58,5 @@ def test_an_import_cycle_is_refused() -> None:
 def test_every_module_of_the_report_bundles() -> None:
     static = resources.files("parley.report").joinpath("static")
     code = bundle("report", lambda name: static.joinpath(f"{name}.js").read_text("utf-8"))
-    for module in ("report", "dashboard", "charts", "dom"):
+    for module in ("report", "dashboard", "charts", "dom", "people", "filters"):
         assert f'modules["{module}"] = ' in code

@@ -96,7 +96,7 @@ def test_report_embeds_plotly_from_the_installed_package_gzipped(hostile_html: s
 def test_report_draws_with_the_pages_own_dashboard_modules(hostile_html: str) -> None:
     # One product: the report inlines the page's dashboard code and stylesheet, not a copy.
     static = Path(parley.report.__file__).with_name("static")
-    for module in ("dashboard", "charts", "dom"):
+    for module in ("dashboard", "charts", "dom", "people", "filters"):
         assert f'modules["{module}"] = ' in hostile_html
     assert (static / "dashboard.css").read_text(encoding="utf-8") in hostile_html
-    assert "async function renderDashboard(container, result)" in hostile_html
+    assert "async function renderDashboard(container, result" in hostile_html

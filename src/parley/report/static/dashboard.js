@@ -5,6 +5,8 @@
 
 import * as charts from "./charts.js";
 import { duration, fill, h, moment, num, pct, plural } from "./dom.js";
+import { applyFilter, canFilter, filterBar } from "./filters.js";
+import { peopleSection } from "./people.js";
 
 const MAX_BARS = 15;
 const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour));
@@ -30,9 +32,15 @@ export function byline(result) {
     written === undefined ? null : plural(written, "message"), span].filter(Boolean).join(" · ");
 }
 
-function card(title, { wide = false, id } = {}, ...body) {
+function card(title, { wide = false, id, whole = null } = {}, ...body) {
   const heading = h("h3", { text: title });
-  return h("section", { class: wide ? "card panel wide" : "card panel", id, "aria-label": title }, heading, ...body);
+  const unfiltered = whole ? h("p", { class: "whole", text: whole }) : null;
+  return h("section", { class: wide ? "card panel wide" : "card panel", id, "aria-label": title }, heading, unfiltered, ...body);
+}
+
+/** Under a filter, what a section that cannot be narrowed says about itself. */
+function whole(result, text = "For the whole conversation: the filter does not narrow this.") {
+  return result.filtered ? text : null;
 }
 
 function note(text) {
@@ -81,17 +89,24 @@ function participants(result, pending) {
   const top = speakers.slice(0, MAX_BARS);
   const turns = new Map((result.turns?.speakers || []).map((s) => [s.speaker, s]));
   const hasTimes = result.turns?.hasTimes ?? result.turns?.timed ?? false;
+  // Reply times and conversation starts are the whole conversation's: a filter drops them.
+  const withTurns = !result.filtered;
   const rows = speakers.map((s) => {
     const t = turns.get(s.speaker);
-    return [
+    const row = [
       s.speaker, num(s.messages), pct(s.messageShare), num(s.words), pct(s.wordShare),
       num(s.wordsPerMessage?.mean, 1),
-      hasTimes && t?.responseSeconds?.count ? duration(t.responseSeconds.median) : "–",
-      t ? num(t.sessionsStarted) : "–",
     ];
+    if (withTurns) {
+      row.push(hasTimes && t?.responseSeconds?.count ? duration(t.responseSeconds.median) : "–",
+        t ? num(t.sessionsStarted) : "–");
+    }
+    return row;
   });
+  const headers = ["person", "messages", "share", "words", "word share", "words/msg"];
+  if (withTurns) headers.push("median reply", "started");
   const more = part.omittedSpeakers ? note(`${num(part.omittedSpeakers)} less active speakers are not listed.`) : null;
-  const balance = speakers.length > 1 && part.giniMessages !== undefined
+  const balance = speakers.length > 1 && typeof part.giniMessages === "number"
     ? h("p", { class: "facts" }, `Balance (Gini: 0 when everyone writes as much, 1 when one person writes everything): ${num(part.giniMessages, 2)} for messages, ${num(part.giniWords, 2)} for words.`)
     : null;
   return card("Participants", { wide: true, id: "participants" }, balance,
@@ -99,8 +114,7 @@ function participants(result, pending) {
       { name: "messages", values: top.map((s) => s.messageShare) },
       { name: "words", values: top.map((s) => s.wordShare) },
     ], { percent: true }), pending),
-    table(["person", "messages", "share", "words", "word share", "words/msg", "median reply", "started"],
-      rows, { caption: "Participants", numeric: [1, 2, 3, 4, 5, 6, 7] }),
+    table(headers, rows, { caption: "Participants", numeric: [1, 2, 3, 4, 5, 6, 7] }),
     more);
 }
 
@@ -118,7 +132,7 @@ function responseTimes(result, pending) {
   const rows = speakers.map((s) => [
     s.speaker, num(s.answers), duration(s.responseSeconds.median), duration(s.responseSeconds.p90),
   ]);
-  return card("Response times", { id: "response-times" },
+  return card("Response times", { id: "response-times", whole: whole(result) },
     figure(caption, (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
       { name: "median", values: speakers.map((s) => scaled(s.responseSeconds.median)) },
       { name: "90th percentile", values: speakers.map((s) => scaled(s.responseSeconds.p90)), color: "#9ecae1" },
@@ -132,18 +146,20 @@ function activity(result, pending) {
   if (!act || act.available === false) {
     return card("Activity", { wide: true }, note(`Not available: ${act?.reason || "no timestamps"}.`));
   }
-  const facts = h("p", { class: "facts" },
-    `${plural(act.activeDays, "active day")} out of ${num(act.spanDays)}; busiest ${act.busiestDay} with ${plural(act.busiestDayMessages, "message")}; longest daily streak ${plural(act.longestDailyStreak, "day")}.`);
+  const facts = h("p", { class: "facts" }, act.facts
+    ?? `${plural(act.activeDays, "active day")} out of ${num(act.spanDays)}; busiest ${act.busiestDay} with ${plural(act.busiestDayMessages, "message")}; longest daily streak ${plural(act.longestDailyStreak, "day")}.`);
+  const byWeekday = act.byWeekday;
   return [
     card("Activity over time", { wide: true, id: "activity" }, facts,
       figure(`Messages per ${act.byDate.unit}`, (node) => charts.timeline(node, act.byDate), pending)),
     card("When people write", { id: "heatmap" },
-      figure("Messages by weekday and hour", (node) => charts.weekHeatmap(node, act.heatmap, act.weekdays), pending),
+      figure(result.filtered ? "Messages by weekday and hour, for the whole conversation" : "Messages by weekday and hour",
+        (node) => charts.weekHeatmap(node, act.heatmap, act.weekdays), pending),
       h("div", { class: "two" },
-        figure("By hour of day", (node) => charts.columns(node, HOURS, act.byHour, { height: 180, tickvals: ["0", "6", "12", "18"] }), pending),
+        act.byHour ? figure("By hour of day", (node) => charts.columns(node, HOURS, act.byHour, { height: 180, tickvals: ["0", "6", "12", "18"] }), pending) : null,
         // One weekday (a chat of a day) is no comparison: that chart is left out.
-        act.byWeekday.filter((n) => n > 0).length > 1
-          ? figure("By weekday", (node) => charts.columns(node, act.weekdays, act.byWeekday, { height: 180 }), pending)
+        byWeekday && byWeekday.filter((n) => n > 0).length > 1
+          ? figure("By weekday", (node) => charts.columns(node, act.weekdays, byWeekday, { height: 180 }), pending)
           : null)),
   ];
 }
@@ -170,7 +186,7 @@ function sentiment(result, pending) {
     parts.push(figure("Mean sentiment per person", (node) => charts.sentimentBars(node, speakers), pending));
   }
   parts.push(h("div", { class: "quote-cols" }, quotes("Most positive", mood.mostPositive), quotes("Most negative", mood.mostNegative)));
-  return card("Sentiment", { wide: true, id: "sentiment" }, ...parts);
+  return card("Sentiment", { wide: true, id: "sentiment", whole: whole(result, "The line over time follows the filter; the scores per person and the quotes are for the whole conversation.") }, ...parts);
 }
 
 function replies(result, pending) {
@@ -182,7 +198,7 @@ function replies(result, pending) {
     `${p.responder} → ${p.to}`, num(p.answers), duration(p.medianSeconds),
   ]);
   // Wide, the matrix beside its busiest pairs: side by side they are of a height.
-  return card("Who answers whom", { id: "replies", wide: true },
+  return card("Who answers whom", { id: "replies", wide: true, whole: whole(result) },
     h("div", { class: "two" },
       figure("Times each person (row) answered another (column)", (node) => charts.replyMatrix(node, matrix), pending),
       pairs.length ? table(["pair", "answers", "median reply"], pairs, { caption: "Busiest pairs", numeric: [1, 2] }) : null));
@@ -193,7 +209,7 @@ function keywords(result, pending) {
   if (!kw?.top?.length) return card("Keywords", {}, note("Too few words to find keywords."));
   const top = kw.top.slice(0, 20);
   const distinctive = (kw.distinctive || []).filter((d) => d.words?.length);
-  return card("Keywords", { wide: true, id: "keywords" },
+  return card("Keywords", { wide: true, id: "keywords", whole: whole(result) },
     h("p", { class: "facts" }, `${num(kw.tokens)} words, ${num(kw.vocabulary)} different ones.`),
     h("div", { class: "two" },
       figure("Most frequent words", (node) => charts.hbars(node, top.map((w) => w.word), [
@@ -220,7 +236,7 @@ function emoji(result, pending) {
   const sites = domains.length
     ? h("p", { class: "facts" }, "Most linked sites: ", domains.map((d, i) => [i ? ", " : "", h("span", { class: "emoji-count", text: `${d.item} (${num(d.count)})` })]))
     : null;
-  return card("Emoji and more", { id: "emoji" }, facts, sites,
+  return card("Emoji and more", { id: "emoji", whole: whole(result) }, facts, sites,
     top.length ? figure("Most used emoji", (node) => charts.counts(node, top, { name: "uses" }), pending) : note("No emoji."),
     favourites.length
       ? h("dl", { class: "distinct columns" }, favourites.map((s) => [
@@ -235,7 +251,7 @@ function timed(result, pending) {
   const t = result.timed;
   if (!t || !t.available) return null;
   const speakers = (t.speakers || []).slice(0, MAX_BARS);
-  return card("Talk time", { id: "talk" },
+  return card("Talk time", { id: "talk", whole: whole(result) },
     h("p", { class: "facts" }, `${duration(t.durationSeconds)} in all, ${duration(t.silenceSeconds)} of silence, ${num(t.interruptions)} interruptions, ${num(t.switchesPerMinute, 1)} speaker switches a minute.`),
     figure("Share of talk time", (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
       { name: "talk", values: speakers.map((s) => s.talkShare) },
@@ -253,18 +269,17 @@ function silences(result) {
   const split = sessions?.available
     ? h("p", { class: "facts" }, `${plural(sessions.count, "conversation")}, split where nobody wrote for ${duration(sessions.gapSeconds)}; each has ${num(sessions.messagesPerSession.median)} messages and lasts ${duration(sessions.durationSeconds.median)} (medians).`)
     : null;
-  return card("Longest silences", { id: "silences" }, split,
+  return card("Longest silences", { id: "silences", whole: whole(result) }, split,
     table(["silence", "after", "until", "broken by"],
       list.map((s) => [duration(s.seconds), moment(s.after), moment(s.until), s.brokenBy ?? "–"]),
       { caption: "Longest silences" }));
 }
 
-/** Render `result` into `container`; returns once every chart is drawn. */
-export async function renderDashboard(container, result) {
-  const pending = [];
-  const sections = [
+function sections(result, pending) {
+  return [
     summary(result),
     participants(result, pending),
+    peopleSection(result, { card, note, whole: whole(result, "Shares follow the filter; hours, replies, tone, words and emoji are for the whole conversation.") }),
     activity(result, pending), // over time (wide), then when people write (half)
     responseTimes(result, pending), // beside when people write
     replies(result, pending),
@@ -273,11 +288,37 @@ export async function renderDashboard(container, result) {
     silences(result),
     emoji(result, pending),
     timed(result, pending),
-  ];
-  fill(container, pairedHalves(sections.flat().filter(Boolean)));
+  ].flat().filter(Boolean);
+}
+
+async function draw(container, cards, pending) {
+  fill(container, pairedHalves(cards));
   // Drawn after insertion, so plotly measures the real width.
-  await Promise.all(pending.map((draw) => draw()));
+  await Promise.all(pending.map((drawChart) => drawChart()));
   markOverflowingTables(container);
+}
+
+/** Render `result` into `container`; returns once every chart is drawn. With `filters`,
+ * a bar of dates and people redraws it, from the result alone. */
+export async function renderDashboard(container, result, { filters = true } = {}) {
+  const pending = [];
+  if (!filters || !canFilter(result)) {
+    await draw(container, sections(result, pending), pending);
+    return;
+  }
+  let drawing = Promise.resolve();
+  const bar = filterBar(result, (filter) => {
+    const narrowed = filter.from || filter.to || filter.people ? applyFilter(result, filter) : result;
+    const next = [];
+    const cards = sections(narrowed, next);
+    // One redraw at a time, in order: the last change is the one left on screen.
+    drawing = drawing.then(async () => {
+      await draw(container, [bar, ...cards], next);
+      container.dataset.filtered = narrowed.filtered || "";
+    });
+    return drawing;
+  });
+  await draw(container, [bar, ...sections(result, pending)], pending);
 }
 
 /** Half-width cards go two to a row: the last of an odd run of them takes the whole row,

@@ -81,3 +81,13 @@ export function moment(value) {
   if (typeof value === "number") return duration(value);
   return String(value).replace("T", " ").replace(/:00$/, "").slice(0, 16);
 }
+
+/** Save `blob` as a file called `filename` (a download the browser names so). */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

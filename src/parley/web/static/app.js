@@ -6,7 +6,7 @@
 
 import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
 import { byline, FORMAT_LABELS, markOverflowingTables, renderDashboard } from "./dashboard.js";
-import { $, fill, h, plural, show, timeAgo } from "./dom.js";
+import { $, fill, h, plural, saveBlob, show, timeAgo } from "./dom.js";
 import { forgetAll, loadRecent, probablyExpired, remember, setResultLifetime } from "./recent.js";
 
 const POLL_MS = 400;
@@ -479,15 +479,6 @@ async function showResult(conversationId, jobId, result) {
 }
 
 // ---- downloads -----------------------------------------------------------------------
-
-function saveBlob(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const link = h("a", { href: url, download: filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function resultNote(text) {
   $("result-note").textContent = text;

@@ -163,9 +163,9 @@ def assert_charts_match_the_result(page: Page, result: dict[str, Any]) -> None:
     assert [len(t["y"]) for t in replies] == [min(15, len(answered))] * 2  # median, p90
     words = traces(page, "#keywords")[0]
     assert words["x"] == [w["count"] for w in result["keywords"]["top"][:20]]
-    people = page.locator("#people .person")
-    assert people.count() == min(12, len(speakers))
-    assert people.nth(0).locator(".hour-strip span").count() == 24
+    cards = page.locator("#people .person")
+    assert cards.count() == min(12, len(speakers))
+    assert cards.nth(0).locator(".hour-strip span").count() == 24
 
 
 def dashboard_shape(page: Page) -> list[list[Any]]:
@@ -226,7 +226,7 @@ def test_an_upload_shows_live_progress_then_every_chart(
     for chart in charts:
         assert chart["svg"], f"no plot: {chart}"
         assert chart["marks"] > 0, f"an empty plot: {chart}"
-    assert text(page, "#result-title") == "Big group chat.txt"
+    assert text(page, "#result-title") == "Big group chat"  # named after the file, no ".txt"
     assert "100,000 messages" in text(page, "#summary")
     tab.shot("dashboard-desktop")
 

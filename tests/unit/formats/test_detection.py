@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from parley.analysis.formats import FORMAT_NAMES, parse, parse_path
+from parley.analysis.formats._common import list_title
 from parley.errors import UnknownFormatError
 
 from .conftest import FIXTURES, fixture_path
@@ -106,3 +107,38 @@ def test_chatgpt_and_telegram_exports_are_found_inside_their_zips() -> None:
             zf.write(fixture_path(source), member)
             zf.writestr("chat.html", "<html></html>")
         assert parse(buf.getvalue()).format == fmt
+
+
+@pytest.mark.parametrize(
+    ("filename", "title"),
+    [
+        ("Big group chat.txt", "Big group chat"),
+        ("exports/Family.zip", "Family"),
+        ("My Server - general [1093218411520376882].csv", "My Server - general"),
+        ("messages.json", None),  # what every exporter calls it: it names nothing
+        ("message_1.json", None),
+        ("2024-01-01.json", None),
+        ("_chat.txt", None),
+        ("WhatsApp.txt", None),
+        (None, None),
+    ],
+)
+def test_a_conversation_its_export_does_not_name_is_named_after_its_file(
+    filename: str | None, title: str | None
+) -> None:
+    data = b"12/01/2024, 09:00 - Ana: hi\n12/01/2024, 09:01 - Ben: hello\n"
+    if filename and filename.endswith(".csv"):
+        data = b"timestamp,author,content\n2024-01-12 09:00,Ana,hi\n2024-01-12 09:01,Ben,yo\n"
+    assert parse(data, filename=filename).title == title
+
+
+def test_an_exports_own_name_wins_over_its_files() -> None:
+    data = b'12/01/2024, 09:00 - Ana created group "Trip"\n12/01/2024, 09:01 - Ana: hi\n'
+    assert parse(data, filename="Big group chat.txt").title == "Trip"
+
+
+def test_several_named_parts_are_listed_then_counted() -> None:
+    assert list_title(["Ana", "Ben"], "chat") == "Ana, Ben"
+    assert list_title(["a", "b", "c", "d"], "chat") == "a, b, c and 1 more chat"
+    assert list_title(["a", "b", "c", "d", "e"], "channel") == "a, b, c and 2 more channels"
+    assert list_title([], "chat") is None

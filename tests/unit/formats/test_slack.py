@@ -66,3 +66,7 @@ def test_single_day_file_uses_the_embedded_user_profile_and_bot_names() -> None:
     assert [m.speaker for m in conv.messages] == ["Mei Chen", "deploybot"]
     assert conv.messages[0].text == "Standup in 5 @here"
     assert conv.messages[0].timestamp == datetime(2023, 3, 28, 10, 40, 0, 100, tzinfo=UTC)
+
+
+def test_an_export_is_named_after_its_channels() -> None:
+    assert parse_path(FIXTURES / "slack_export").title == "#general, #random"

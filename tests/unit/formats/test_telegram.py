@@ -75,7 +75,7 @@ def test_full_export_reads_every_chat_with_ids_prefixed_by_chat() -> None:
     assert [m.text for m in conv.messages] == ["hi", "hello", "ping"]
     assert conv.messages[1].reply_to == "11:1"
     assert conv.messages[2].id == "12:1"
-    assert conv.title is None
+    assert conv.title == "Ines, Omar"  # the chats it holds, by name
 
 
 def test_message_without_date_names_the_record() -> None:

@@ -16,11 +16,13 @@ __all__ = [
     "content_parts",
     "fix_mojibake",
     "from_epoch",
+    "list_title",
     "obj",
     "parse_datetime",
     "seq",
     "split_speaker",
     "text_of",
+    "title_from_filename",
 ]
 
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
@@ -166,3 +168,34 @@ def content_parts(parts: list[Any], type_key: str) -> Iterator[tuple[str, bool] 
                 yield f"<{part.get(type_key, 'attachment')}>", True
         else:
             yield None
+
+
+# File names exporters give every export, which name no conversation.
+_GENERIC_STEM = re.compile(
+    r"(?i)^(?:_?chat|chats|messages?(?:_\d+)?|result|conversations?|export|transcript|"
+    r"subtitles?|captions?|untitled|download|\d{4}-\d{2}-\d{2}|"
+    r"whatsapp|telegram|signal|discord|slack|instagram|messenger|chatgpt)$"
+)
+_EXTENSION = re.compile(r"(?i)\.(?:txt|json|zip|csv|tsv|vtt|srt|html?)$")
+_EXPORTER_ID = re.compile(r"\s*\[\d+\]$")  # DiscordChatExporter: "Guild - channel [id]"
+
+
+def title_from_filename(filename: str | None) -> str | None:
+    """A conversation's name from its file's name, when the file is named for it:
+    `Big group chat.txt` -> `Big group chat`; `messages.json` or `2024-01-01.json` name
+    nothing and give None."""
+    if not filename:
+        return None
+    stem = _EXTENSION.sub("", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    stem = _EXPORTER_ID.sub("", stem).strip()
+    return None if not stem or _GENERIC_STEM.match(stem) else stem
+
+
+def list_title(names: list[str], noun: str, most: int = 3) -> str | None:
+    """`#general, #random` or `Ana, Ben, Chloé and 4 more chats`: several named parts."""
+    if not names:
+        return None
+    if len(names) <= most:
+        return ", ".join(names)
+    rest = len(names) - most
+    return f"{', '.join(names[:most])} and {rest} more {noun}{'' if rest == 1 else 's'}"

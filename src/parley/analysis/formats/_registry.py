@@ -33,6 +33,7 @@ from . import (
     _transcript,
     _whatsapp,
 )
+from ._common import title_from_filename
 from ._source import Archive, DirArchive, Source, SourceError, ZipArchive
 
 __all__ = ["FORMAT_NAMES", "check", "parse", "parse_path"]
@@ -237,22 +238,27 @@ def _source_failure(exc: SourceError, fmt: _Format | None) -> ParleyError:
 def _run(source: Source | None, archive: Archive | None, name: str | None) -> Conversation:
     fmt = _known(name)
     try:
-        if source is not None and source.is_zip:
-            archive = ZipArchive(source.data)
-            conversation = _run_archive(archive, fmt)
-            if conversation.title is None and conversation.format == _whatsapp.NAME:
-                # The app names the zip after the chat; the member is only "_chat.txt".
-                title = _whatsapp.chat_name(source.filename)
-                return dataclasses.replace(conversation, title=title)
-            return conversation
         if archive is not None:
             return _run_archive(archive, fmt)
         assert source is not None
-        if fmt is None:
-            fmt = _detect(source)
-        return _guarded(fmt, fmt.parse, source)
+        if source.is_zip:
+            conversation = _run_archive(ZipArchive(source.data), fmt)
+        else:
+            if fmt is None:
+                fmt = _detect(source)
+            conversation = _guarded(fmt, fmt.parse, source)
     except SourceError as exc:
         raise _source_failure(exc, fmt) from None
+    return _named(conversation, source.filename)
+
+
+def _named(conversation: Conversation, filename: str | None) -> Conversation:
+    """A conversation the export does not name is named after its file, when the file is
+    named for it (WhatsApp names a zip after the chat; its member is only `_chat.txt`)."""
+    if conversation.title is not None:
+        return conversation
+    title = _whatsapp.chat_name(filename) or title_from_filename(filename)
+    return dataclasses.replace(conversation, title=title) if title else conversation
 
 
 def _guarded(fmt: _Format, fn: Callable[[Any], Conversation], arg: Any) -> Conversation:

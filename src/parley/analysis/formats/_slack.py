@@ -17,7 +17,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import from_epoch
+from ._common import from_epoch, list_title
 from ._source import Archive, Source, SourceError, load_member_json
 
 __all__ = ["NAME", "detect", "detect_archive", "detect_json", "parse", "parse_archive"]
@@ -132,7 +132,7 @@ def parse_archive(archive: Archive) -> Conversation:
                 raise ParseError(f"{file}: {exc.detail}", format=NAME, record=exc.record) from None
     if several:
         rows.sort(key=lambda row: row[0])
-    title = next(iter(days)) if not several else None
+    title = list_title([f"#{folder}" for folder in days], "channel")
     return Conversation(format=NAME, messages=[m for _, m in rows], title=title)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import from_epoch, seq
+from ._common import from_epoch, list_title, seq
 from ._source import Archive, Source, SourceError, load_member_json
 
 __all__ = ["NAME", "detect", "detect_archive", "detect_json", "parse", "parse_archive"]
@@ -105,10 +105,8 @@ def _parse_doc(doc: Any) -> Conversation:
             record += 1
     if not messages and not chat_list:
         raise SourceError("the export holds no chats")
-    title = chat_list[0].get("name") if len(chat_list) == 1 else None
-    return Conversation(
-        format=NAME, messages=messages, title=title if isinstance(title, str) else None
-    )
+    names = [str(chat["name"]) for chat in chat_list if isinstance(chat.get("name"), str)]
+    return Conversation(format=NAME, messages=messages, title=list_title(names, "chat"))
 
 
 def _message(item: Any, prefix: str, record: int) -> Message:

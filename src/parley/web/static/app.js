@@ -460,7 +460,10 @@ async function showResult(conversationId, jobId, result) {
   state.conversationId = conversationId;
   state.jobId = jobId;
   const known = loadRecent().find((item) => item.conversationId === conversationId);
-  const title = result.title || known?.name || conversationId;
+  // The export's own name for the conversation, else its file's name without the
+  // extension; never a raw id.
+  const file = known?.name && known.name !== "pasted text" ? known.name.replace(/\.[a-z0-9]{2,4}$/i, "") : null;
+  const title = result.title || file || "A pasted conversation";
   // Messages people wrote (as the summary counts them), not the export's system lines.
   const written = result.overview?.authoredMessages ?? result.overview?.messages;
   remember({ conversationId, jobId, title, messages: written, format: result.format, expired: false });

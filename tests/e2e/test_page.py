@@ -485,7 +485,11 @@ def test_a_sample_chat_is_one_click_away(tab: Tab) -> None:
     page.goto("/")
     page.get_by_role("button", name="No export at hand? Try a sample group chat").click()
     page.wait_for_selector(RENDERED)
-    # The README's picture (docs/img/dashboard.png is a copy of this one).
+    # The README's picture (docs/img/dashboard.png is a copy of this one): tall enough for
+    # the summary, the participants and each person's card.
+    page.set_viewport_size({"width": 1366, "height": 1900})
+    markers = page.locator("#people .person")
+    assert markers.count() == 4
     tab.shot("sample-dashboard", full_page=False)
     assert text(page, "#result-title") == "Weekend trip"
     assert "+44 7700 900123" in text(page, "#participants")

@@ -107,7 +107,7 @@ function participants(result, pending) {
   if (withTurns) headers.push("median reply", "started");
   const more = part.omittedSpeakers ? note(`${num(part.omittedSpeakers)} less active speakers are not listed.`) : null;
   const balance = speakers.length > 1 && typeof part.giniMessages === "number"
-    ? h("p", { class: "facts" }, `Balance (Gini: 0 when everyone writes as much, 1 when one person writes everything): ${num(part.giniMessages, 2)} for messages, ${num(part.giniWords, 2)} for words.`)
+    ? h("p", { class: "facts" }, `How evenly people write (Gini: 0 when all write alike, 1 when one person writes everything): ${num(part.giniMessages, 2)} for messages, ${num(part.giniWords, 2)} for words.`)
     : null;
   return card("Participants", { wide: true, id: "participants" }, balance,
     figure("Share of messages and words per person", (node) => charts.hbars(node, top.map((s) => s.speaker), [

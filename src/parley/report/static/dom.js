@@ -40,12 +40,16 @@ export function show(node, visible = true) {
   node.hidden = !visible;
 }
 
-const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const formats = new Map();
 
+/** A number with exactly `digits` decimals, grouped: "1,801", "0.20", "6.0" (numbers
+ * side by side read alike: never "0.2" beside "0.19"). */
 export function num(value, digits = 0) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
-  return digits === 0 ? integer.format(value) : decimal.format(Number(value.toFixed(digits)));
+  if (!formats.has(digits)) {
+    formats.set(digits, new Intl.NumberFormat(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  }
+  return formats.get(digits).format(value);
 }
 
 /** "1 day", "2 days", "100,000 messages": a count and its noun, formatted one way. */

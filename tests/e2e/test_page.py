@@ -250,6 +250,10 @@ def test_an_upload_shows_live_progress_then_every_chart(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "it scrolls sideways"
     tab.shot("dashboard-phone")
     assert_charts_match_the_result(page, result)
+    # Silences fit a phone: their date-times neither wrap at the hyphens nor scroll.
+    assert page.eval_on_selector(
+        "#silences .table-scroll", "n => n.scrollWidth <= n.clientWidth + 1"
+    ), "the silences table scrolls on a phone"
     shoot_sections(tab, "phone")
 
     with page.expect_download() as report_info:

@@ -54,12 +54,13 @@ function figure(caption, draw, pending) {
   return h("figure", {}, plot, h("figcaption", { text: caption }));
 }
 
-function table(headers, rows, { caption, numeric = [] } = {}) {
+function table(headers, rows, { caption, numeric = [], nowrap = [] } = {}) {
   const head = h("tr", {}, headers.map((t, i) => h("th", { scope: "col", class: numeric.includes(i) ? "num" : null, text: t })));
+  const kind = (i) => (numeric.includes(i) ? "num" : nowrap.includes(i) ? "nowrap" : null);
   const body = rows.map((row) =>
     h("tr", {}, row.map((cell, i) => (i === 0
       ? h("th", { scope: "row", text: cell })
-      : h("td", { class: numeric.includes(i) ? "num" : null, text: cell })))));
+      : h("td", { class: kind(i), text: cell })))));
   return h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": caption || headers[0] },
     h("table", {}, caption ? h("caption", { class: "visually-hidden", text: caption }) : null,
       h("thead", {}, head), h("tbody", {}, body)));
@@ -266,13 +267,19 @@ function silences(result) {
   const list = result.turns?.longestSilences || [];
   if (!list.length) return null;
   const sessions = result.turns?.sessions;
-  const split = sessions?.available
-    ? h("p", { class: "facts" }, `${plural(sessions.count, "conversation")}, split where nobody wrote for ${duration(sessions.gapSeconds)}; each has ${num(sessions.messagesPerSession.median)} messages and lasts ${duration(sessions.durationSeconds.median)} (medians).`)
-    : null;
-  return card("Longest silences", { id: "silences", whole: whole(result) }, split,
-    table(["silence", "after", "until", "broken by"],
-      list.map((s) => [duration(s.seconds), moment(s.after), moment(s.until), s.brokenBy ?? "–"]),
-      { caption: "Longest silences" }));
+  let split = null;
+  if (sessions?.available && sessions.count === 1) {
+    split = `One conversation throughout: nobody was quiet for ${duration(sessions.gapSeconds)} or more.`;
+  } else if (sessions?.available) {
+    split = `${plural(sessions.count, "conversation")}, split where nobody wrote for ${duration(sessions.gapSeconds)}; a typical one has ${plural(Math.round(sessions.messagesPerSession.median), "message")} and lasts ${duration(sessions.durationSeconds.median)}.`;
+  }
+  // The silence and when it began say when it ended: two date-times side by side do not
+  // fit a phone, and a date-time never breaks at its hyphens.
+  return card("Longest silences", { id: "silences", whole: whole(result) },
+    split ? h("p", { class: "facts", text: split }) : null,
+    table(["silence", "from", "broken by"],
+      list.map((s) => [duration(s.seconds), moment(s.after), s.brokenBy ?? "–"]),
+      { caption: "Longest silences", nowrap: [1] }));
 }
 
 function sections(result, pending) {

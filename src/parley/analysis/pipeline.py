@@ -82,6 +82,7 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
             "speakers": len(prepared.speakers),
             "timestampedMessages": prepared.timestamped,
             "timedMessages": prepared.timed,
+            "timeResolutionSeconds": turns.time_resolution_seconds,
             "firstMessage": prepared.moment(min(_times(prepared.time), default=None)),
             "lastMessage": prepared.moment(max(_times(prepared.time), default=None)),
         },

@@ -23,8 +23,12 @@ class Summary:
     numbers: dict[str, Any] = field(default_factory=dict)
 
 
-def duration_text(seconds: float) -> str:
-    """`95` -> "1 min 35 s", `7200` -> "2 h", `200000` -> "2.3 days"."""
+def duration_text(seconds: float, resolution: float | None = 1.0) -> str:
+    """`95` -> "1 min 35 s", `7200` -> "2 h", `200000` -> "2.3 days". With times known to
+    the minute only (`resolution` 60), never more precise than that: "under a minute",
+    "2 min"."""
+    if resolution is not None and resolution >= 60 and seconds < 3600:
+        return "under a minute" if seconds < 60 else f"{round(seconds / 60)} min"
     if seconds < 60:
         return f"{seconds:.0f} s"
     if seconds < 3600:
@@ -109,14 +113,18 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
     responders = [s for s in turns.speakers if s.response_seconds.count >= 5]
     if responders:
         fastest = min(responders, key=lambda s: s.response_seconds.median)
-        best = fastest.response_seconds.median
-        tied = [s.speaker for s in responders if s.response_seconds.median == best]
+        # Ties go by what can be told apart: at minute resolution, 0 and 30 s are alike.
+        res = turns.time_resolution_seconds
+        best = duration_text(fastest.response_seconds.median, res)
+        tied = [
+            s.speaker for s in responders if duration_text(s.response_seconds.median, res) == best
+        ]
         if len(tied) == 1:
-            lines.append(f"{fastest.speaker} answers fastest (median {duration_text(best)}).")
+            lines.append(f"{fastest.speaker} answers fastest (median {best}).")
         elif len(tied) < len(responders):
-            lines.append(f"{_names(tied)} answer fastest (median {duration_text(best)}).")
+            lines.append(f"{_names(tied)} answer fastest (median {best}).")
         else:
-            lines.append(f"Everyone answers alike (median {duration_text(best)}).")
+            lines.append(f"Everyone answers alike (median {best}).")
         numbers["fastestResponder"] = fastest.speaker
     if activity.available:
         hour = max(range(24), key=lambda h: activity.by_hour[h])

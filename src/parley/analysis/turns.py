@@ -2,7 +2,12 @@
 
 A turn is a run of consecutive messages by one speaker. Speaker B *answers* A when B's
 turn directly follows A's within one session; the response time is from the last message
-of A's turn to the first of B's. Sessions split where nobody wrote for SESSION_GAP.
+of A's turn to the first of B's. Sessions split where nobody wrote for SESSION_GAP. When
+B's turn opens a session after A's closed the last one, B *replied after a pause* (the
+next morning, say): timed apart, since a reply after a night is not slowness.
+
+`time_resolution` reads what the timestamps can tell: exports that carry minutes only
+(WhatsApp on Android, US formats) cannot tell a reply in 5 s from one in 50 s.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ __all__ = [
     "Silence",
     "SpeakerTurns",
     "TurnTaking",
+    "time_resolution",
     "turn_taking",
 ]
 
@@ -52,7 +58,8 @@ class SpeakerTurns:
     speaker: str
     turns: int
     answers: int  # turns that answered someone else within a session
-    response_seconds: Distribution  # over answers with known times
+    response_seconds: Distribution  # over answers with known times, within a session
+    after_pause_seconds: Distribution  # replies that opened a session after someone else
     sessions_started: int
     session_start_share: float
     longest_streak: int  # most messages in a row without anyone else writing
@@ -79,6 +86,7 @@ class Sessions:
 class TurnTaking:
     turns: int
     has_times: bool  # response times and sessions need times; False means they are empty
+    time_resolution_seconds: float | None  # 60: minutes only (see time_resolution)
     reply_matrix: ReplyMatrix
     speakers: list[SpeakerTurns]
     pairs: list[PairResponse]  # most answers first, at most TOP_PAIRS
@@ -142,19 +150,25 @@ class _Answers:
     per_responder: list[int]
     responder_times: list[list[float]]
     pair_times: dict[tuple[int, int], list[float]]
+    after_pause_times: list[list[float]]
 
 
 def _answers(prepared: Prepared, session_of: list[int]) -> _Answers:
     k = len(prepared.speakers)
     time, end = prepared.time, prepared.end
     t_speaker, t_first, t_last = prepared.turn_speaker, prepared.turn_first, prepared.turn_last
-    out = _Answers({}, [0] * k, [[] for _ in range(k)], {})
+    out = _Answers({}, [0] * k, [[] for _ in range(k)], {}, [[] for _ in range(k)])
     counts = out.counts
     for j in range(1, len(t_speaker)):
         s, before = t_speaker[j], t_speaker[j - 1]
         first, last = t_first[j], t_last[j - 1]
         if session_of[last] != session_of[first]:
-            continue  # a new session starts here: nobody was answered
+            # A new session starts here: nobody was answered within one, but a reply
+            # after a pause is timed apart (both times are known: sessions need them).
+            t0, t1 = end[last], time[first]
+            if t0 is not None and t1 is not None:
+                out.after_pause_times[s].append(max(0.0, t1 - t0))
+            continue
         counts[s, before] = counts.get((s, before), 0) + 1
         out.per_responder[s] += 1
         t0, t1 = end[last], time[first]
@@ -210,6 +224,7 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:
             turns=turn_counts[s],
             answers=answered.per_responder[s],
             response_seconds=distribution(answered.responder_times[s]),
+            after_pause_seconds=distribution(answered.after_pause_times[s]),
             sessions_started=started[s],
             session_start_share=started[s] / total_starts if total_starts else 0.0,
             longest_streak=streak[s],
@@ -233,6 +248,7 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:
     return TurnTaking(
         turns=len(prepared.turn_speaker),
         has_times=has_time,
+        time_resolution_seconds=time_resolution(prepared),
         reply_matrix=matrix,
         speakers=speakers,
         pairs=_pairs(prepared, answered),
@@ -250,3 +266,14 @@ def turn_taking(prepared: Prepared, order: list[int]) -> TurnTaking:
 def _name(prepared: Prepared, i: int) -> str | None:
     s = prepared.speaker[i]
     return prepared.speakers[s] if s >= 0 else None
+
+
+def time_resolution(prepared: Prepared) -> float | None:
+    """The finest step the times can show, in seconds: 60 when every timestamp falls on a
+    whole minute (the export carries no seconds), 1 otherwise; None without times."""
+    times = [t for t in prepared.time if t is not None]
+    if not times:
+        return None
+    if prepared.has_clock and all(t % 60 == 0 for t in times):
+        return 60.0
+    return 1.0

@@ -87,3 +87,50 @@ def test_without_timestamps_turns_still_count_and_sessions_say_unavailable() -> 
     assert turns["sessions"]["available"] is False
     assert result["activity"] == {**result["activity"], "available": False}
     assert "timestamps" in result["activity"]["reason"]
+
+
+def test_a_reply_after_a_pause_is_timed_apart_from_replies_within_a_conversation() -> None:
+    # Ann asks in the evening; Bob answers the next morning (a new session), then they talk.
+    result = analyze(
+        chat(
+            ("Ann", "dinner?", 0),
+            ("Bob", "sorry, asleep. yes!", GAP_MIN + 120),
+            ("Ann", "great", GAP_MIN + 123),
+            ("Bob", "8pm?", GAP_MIN + 127),
+        )
+    )
+    speakers = {s["speaker"]: s for s in result["turns"]["speakers"]}
+    bob = speakers["Bob"]
+    assert bob["responseSeconds"]["count"] == 1
+    assert bob["responseSeconds"]["median"] == 4 * 60  # 8pm? after great: in the session
+    assert bob["afterPauseSeconds"]["count"] == 1
+    assert bob["afterPauseSeconds"]["median"] == (GAP_MIN + 120) * 60  # the night is apart
+    assert speakers["Ann"]["afterPauseSeconds"]["count"] == 0
+
+
+def test_minute_precision_exports_are_said_to_the_minute() -> None:
+    # Every timestamp on a whole minute: the export carries no seconds.
+    rows = [(("Ann", "Bob")[i % 2], "hi", float(i)) for i in range(12)]
+    result = analyze(chat(*rows))
+    assert result["overview"]["timeResolutionSeconds"] == 60
+    assert result["turns"]["timeResolutionSeconds"] == 60
+    assert "Everyone answers alike (median 1 min)." in result["summary"]["headlines"]
+
+
+def test_seconds_in_the_timestamps_are_kept_and_shown() -> None:
+    rows = [(("Ann", "Bob")[i % 2], "hi", i * 0.5) for i in range(12)]  # 30 s apart
+    result = analyze(chat(*rows))
+    assert result["overview"]["timeResolutionSeconds"] == 1
+    assert "Everyone answers alike (median 30 s)." in result["summary"]["headlines"]
+
+
+def test_replies_within_a_minute_are_under_a_minute_not_zero_seconds() -> None:
+    rows = [(("Ann", "Bob")[i % 2], "hi", float(i // 2)) for i in range(12)]  # same minute
+    headlines = analyze(chat(*rows))["summary"]["headlines"]
+    assert not any("0 s" in line for line in headlines)
+    assert any("(median under a minute)" in line for line in headlines), headlines
+
+
+def test_a_transcript_without_clock_times_has_no_resolution_to_say() -> None:
+    result = analyze(chat(("Ann", "hi", None), ("Bob", "yo", None)))
+    assert result["overview"]["timeResolutionSeconds"] is None

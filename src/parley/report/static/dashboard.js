@@ -43,6 +43,11 @@ function whole(result, text = "For the whole conversation: the filter does not n
   return result.filtered ? text : null;
 }
 
+/** A reply time at the precision the export has (minutes only, for many). */
+function replyTime(result, seconds) {
+  return duration(seconds, result.overview?.timeResolutionSeconds ?? 1);
+}
+
 function note(text) {
   return h("p", { class: "muted" }, text);
 }
@@ -99,7 +104,7 @@ function participants(result, pending) {
       num(s.wordsPerMessage?.mean, 1),
     ];
     if (withTurns) {
-      row.push(hasTimes && t?.responseSeconds?.count ? duration(t.responseSeconds.median) : "–",
+      row.push(hasTimes && t?.responseSeconds?.count ? replyTime(result, t.responseSeconds.median) : "–",
         t ? num(t.sessionsStarted) : "–");
     }
     return row;
@@ -130,16 +135,22 @@ function responseTimes(result, pending) {
   const [unit, size] = slowest < 120 ? ["seconds", 1] : slowest < 7200 ? ["minutes", 60] : ["hours", 3600];
   const scaled = (seconds) => Math.round((seconds / size) * 10) / 10;
   const caption = `${unit[0].toUpperCase()}${unit.slice(1)} before answering: median and slowest 10%`;
+  const paused = (s) => (s.afterPauseSeconds?.count ? replyTime(result, s.afterPauseSeconds.median) : "–");
   const rows = speakers.map((s) => [
-    s.speaker, num(s.answers), duration(s.responseSeconds.median), duration(s.responseSeconds.p90),
+    s.speaker, replyTime(result, s.responseSeconds.median), replyTime(result, s.responseSeconds.p90), paused(s),
   ]);
+  const minutes = (result.overview?.timeResolutionSeconds ?? 1) >= 60
+    ? " This export gives times to the minute, so a reply within one reads “under a minute”." : "";
+  const facts = h("p", { class: "hint" },
+    `Within a conversation: median and slowest 10%. After a pause: the first message after ${duration(result.turns?.sessions?.gapSeconds ?? 21600)} of quiet, to someone else (a reply the next morning is not slowness).${minutes}`);
   return card("Response times", { id: "response-times", whole: whole(result) },
     figure(caption, (node) => charts.hbars(node, speakers.map((s) => s.speaker), [
       { name: "median", values: speakers.map((s) => scaled(s.responseSeconds.median)) },
       { name: "90th percentile", values: speakers.map((s) => scaled(s.responseSeconds.p90)), color: "#9ecae1" },
     ], { xTitle: unit }), pending),
-    table(["person", "answers", "median", "slowest 10%"], rows,
-      { caption: "Response times", numeric: [1, 2, 3] }));
+    table(["person", "median", "slowest 10%", "after a pause"], rows,
+      { caption: "Response times", numeric: [1, 2, 3] }),
+    facts);
 }
 
 function activity(result, pending) {
@@ -196,7 +207,7 @@ function replies(result, pending) {
     return card("Who answers whom", {}, note("Needs at least two people."));
   }
   const pairs = (result.turns.pairs || []).slice(0, 8).map((p) => [
-    `${p.responder} → ${p.to}`, num(p.answers), duration(p.medianSeconds),
+    `${p.responder} → ${p.to}`, num(p.answers), replyTime(result, p.medianSeconds),
   ]);
   // Wide, the matrix beside its busiest pairs: side by side they are of a height.
   return card("Who answers whom", { id: "replies", wide: true, whole: whole(result) },

@@ -62,8 +62,11 @@ export function pct(share) {
   return `${Math.round(share * 100)}%`;
 }
 
-export function duration(seconds) {
+/** "45 s", "2.5 min", "3.0 h", "1.2 d". With times known to the minute only
+ * (`resolution` 60), never more precise than that: "under a minute", "3 min". */
+export function duration(seconds, resolution = 1) {
   if (seconds === null || seconds === undefined) return "–";
+  if (resolution >= 60 && seconds < 3600) return seconds < 60 ? "under a minute" : `${Math.round(seconds / 60)} min`;
   if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
   if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} h`;

@@ -26,7 +26,11 @@ export function personFacts(result, speaker, index) {
   const people = result.participation?.speakers?.length || 0;
   const lines = [];
   if (when?.messages) lines.push(`Writes most around ${hourName(when.busiestHour)}, on ${WEEKDAY_NAMES[when.busiestWeekday] || when.busiestWeekday}`);
-  if (hasTimes && turn?.responseSeconds?.count) lines.push(`Answers in ${duration(turn.responseSeconds.median)} (median of ${plural(turn.responseSeconds.count, "reply", "replies")})`);
+  const resolution = result.overview?.timeResolutionSeconds ?? 1;
+  if (hasTimes && turn?.responseSeconds?.count) {
+    const typical = duration(turn.responseSeconds.median, resolution);
+    lines.push(`Answers ${typical === "under a minute" ? "in under a minute" : `in ${typical}`} (median of ${plural(turn.responseSeconds.count, "reply", "replies")})`);
+  }
   if (turn?.sessionsStarted && result.turns?.sessions?.available && people > 1) {
     lines.push(`Starts ${pct(turn.sessionStartShare)} of the conversations`);
   }

@@ -11,6 +11,8 @@ import { peopleSection } from "./people.js";
 const MAX_BARS = 15;
 const HOURS = Array.from({ length: 24 }, (_, hour) => String(hour));
 
+const LANGUAGE_NAMES = { en: "English", es: "Spanish", fr: "French", de: "German", pt: "Portuguese", it: "Italian", nl: "Dutch" };
+
 /** Each parser's format, as a person names it. */
 export const FORMAT_LABELS = {
   whatsapp: "WhatsApp", telegram: "Telegram", slack: "Slack", discord: "Discord", chatgpt: "ChatGPT",
@@ -222,7 +224,7 @@ function keywords(result, pending) {
   const top = kw.top.slice(0, 20);
   const distinctive = (kw.distinctive || []).filter((d) => d.words?.length);
   return card("Keywords", { wide: true, id: "keywords", whole: whole(result) },
-    h("p", { class: "facts" }, `${num(kw.tokens)} words, ${num(kw.vocabulary)} different ones.`),
+    h("p", { class: "facts" }, `${num(kw.tokens)} words, ${num(kw.vocabulary)} different ones${LANGUAGE_NAMES[kw.language] ? ` (${LANGUAGE_NAMES[kw.language]}: forms of one word, like “guess” and “guesses”, count as one)` : ""}.`),
     h("div", { class: "two" },
       figure("Most frequent words", (node) => charts.hbars(node, top.map((w) => w.word), [
         { name: "uses", values: top.map((w) => w.count), color: "#009E73" },
@@ -234,7 +236,7 @@ function keywords(result, pending) {
             h("dd", {}, h("ul", { class: "chips" }, d.words.map((w) =>
               h("li", { title: `used ${w.count} times, z = ${num(w.z, 1)}`, text: w.word })))),
           ]))
-          : note("No word stands out for anyone yet (it takes a word used at least 3 times)."))));
+          : note("No word stands out for anyone: nobody uses a word markedly more than the others do."))));
 }
 
 function emoji(result, pending) {

@@ -227,3 +227,18 @@ def test_a_date_range_and_people_filter_redraw_the_dashboard_from_the_result(
         report.wait_for_timeout(50)
     assert tile(report, "messages") == "240"
     assert report.locator("#replies .whole").count() == 0
+
+
+def test_a_chat_in_another_language_says_why_its_tone_is_not_scored(
+    browser: Browser, tmp_path: Path
+) -> None:
+    start = datetime(2024, 3, 1, 9, 0)
+    lines = ["eu não sei se vou hoje", "então vamos amanhã para a praia", "que pena, não posso"]
+    messages = [
+        Message(("Ana", "Rui")[i % 2], lines[i % 3], start + timedelta(minutes=i))
+        for i in range(30)
+    ]
+    with opened(browser, tmp_path, Conversation("whatsapp", messages)) as page:
+        said = page.locator("#sentiment").inner_text()
+        assert "Not scored: the chat reads as Portuguese" in said
+        assert page.locator("#sentiment .chart").count() == 0

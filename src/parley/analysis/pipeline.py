@@ -30,8 +30,8 @@ _STAGES = {
     "timed": 0.5,
     "activity": 0.5,
     "content": 10.0,
-    "sentiment": 45.0,
     "keywords": 25.0,
+    "sentiment": 45.0,
     "summary": 1.0,
 }
 
@@ -58,10 +58,12 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
     act, bins = activity(prepared, listed)
     bar.update("content", 0.0, "questions, links, emoji")
     found = content(prepared, listed, bar)
-    bar.update("sentiment", 0.0, "scoring sentiment")
-    mood = sentiment(prepared, listed, bins, bar)
+    # Keywords first: they read the chat's language, which decides whether the English
+    # sentiment lexicon may score it.
     bar.update("keywords", 0.0, "counting words")
     words = keywords(prepared, listed, bar)
+    bar.update("sentiment", 0.0, "scoring sentiment")
+    mood = sentiment(prepared, listed, bins, bar, words.language)
     bar.update("summary", 0.0, "summary")
     headline = summary(
         participation=part,

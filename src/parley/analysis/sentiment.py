@@ -1,7 +1,10 @@
-"""Sentiment per message (VADER's compound score), per speaker and over time.
+"""Sentiment per message (VADER's compound score), per speaker and over time, overall
+and for the most active people.
 
 A message is positive at compound >= 0.05 and negative at <= -0.05, VADER's own
-thresholds. VADER is an English lexicon: other languages mostly score neutral.
+thresholds. VADER is an English lexicon: a chat whose language is detected as another
+(see keywords.detect_language) is not scored, and the result says why, rather than
+reading its words as neutral English.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ POSITIVE = 0.05
 NEGATIVE = -0.05
 TOP_QUOTES = 3
 QUOTE_CHARS = 200  # quotes are cut to this many characters
+SERIES_SPEAKERS = 8  # lines over time for the most active people (a chart shows no more)
+LEXICON_LANGUAGE = "en"  # VADER's
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +47,29 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerSeries:
+    speaker: str
+    mean: list[float | None]
+
+
+@dataclass(frozen=True, slots=True)
 class SentimentSeries:
-    """Mean compound per bin of `activity.byDate` (None where a bin has no messages)."""
+    """Mean compound per bin of `activity.byDate` (None where a bin has no messages),
+    overall and for each of the SERIES_SPEAKERS most active people."""
 
     unit: str
     labels: list[str]
     mean: list[float | None]
+    speakers: list[SpeakerSeries] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class Sentiment:
     model: str
+    available: bool
+    reason: str | None  # why not, when not available
+    language: str | None  # the chat's, as detected (None: not told)
+    lexicon_language: str
     scored_messages: int
     mean: float
     positive_share: float
@@ -64,9 +81,40 @@ class Sentiment:
     most_negative: list[Quote] = field(default_factory=list)
 
 
+_LANGUAGE_NAMES = {
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
+}
+
+
 def sentiment(
-    prepared: Prepared, order: list[int], bins: TimeBins | None, progress: Progress
+    prepared: Prepared,
+    order: list[int],
+    bins: TimeBins | None,
+    progress: Progress,
+    language: str | None = None,
 ) -> Sentiment:
+    """`language` is the chat's (ISO 639-1), when known: another than VADER's English
+    leaves the chat unscored."""
+    if language is not None and language != LEXICON_LANGUAGE:
+        name = _LANGUAGE_NAMES.get(language, language)
+        progress.update("sentiment", 1.0, "not scored: another language")
+        return Sentiment(
+            model="vader-compound",
+            available=False,
+            reason=f"the chat reads as {name}, and the sentiment lexicon (VADER) is English",
+            language=language,
+            lexicon_language=LEXICON_LANGUAGE,
+            scored_messages=0,
+            mean=0.0,
+            positive_share=0.0,
+            negative_share=0.0,
+            neutral_share=0.0,
+        )
     score = scorer().compound
     k = len(prepared.speakers)
     total = [0.0] * k
@@ -93,30 +141,17 @@ def sentiment(
                 neg[s] += 1
         progress.update("sentiment", min(lo + step, n) / n, "scoring sentiment")
 
-    over_time = None
-    if bins is not None:
-        sums = [0.0] * bins.size
-        counts = [0] * bins.size
-        index_of: dict[int, int] = {}
-        for key, score_i in zip(prepared.hour_key, scores, strict=True):
-            if key is None or score_i is None:
-                continue
-            b = index_of.get(key)
-            if b is None:
-                b = index_of[key] = bins.index(key)
-            sums[b] += score_i
-            counts[b] += 1
-        over_time = SentimentSeries(
-            unit=bins.unit,
-            labels=bins.labels(),
-            mean=[sums[b] / counts[b] if counts[b] else None for b in range(bins.size)],
-        )
+    over_time = _over_time(prepared, order[:SERIES_SPEAKERS], bins, scores)
 
     scored = [(c, i) for i, c in enumerate(scores) if c is not None]
     n_scored = len(scored)
     all_pos, all_neg = sum(pos), sum(neg)
     return Sentiment(
         model="vader-compound",
+        available=True,
+        reason=None,
+        language=language,
+        lexicon_language=LEXICON_LANGUAGE,
         scored_messages=n_scored,
         mean=math.fsum(total) / n_scored if n_scored else 0.0,
         positive_share=all_pos / n_scored if n_scored else 0.0,
@@ -139,6 +174,41 @@ def sentiment(
         most_negative=[
             _quote(prepared, c, i) for c, i in heapq.nsmallest(TOP_QUOTES, scored) if c <= NEGATIVE
         ],
+    )
+
+
+def _over_time(
+    prepared: Prepared, shown: list[int], bins: TimeBins | None, scores: list[float | None]
+) -> SentimentSeries | None:
+    """Mean score per bin, overall and for each of `shown` (speaker indexes)."""
+    if bins is None:
+        return None
+    line_of = {s: j for j, s in enumerate(shown)}
+    sums = [[0.0] * bins.size for _ in range(len(shown) + 1)]  # the last is everyone
+    counts = [[0] * bins.size for _ in range(len(shown) + 1)]
+    everyone = len(shown)
+    index_of: dict[int, int] = {}
+    for key, score_i, s in zip(prepared.hour_key, scores, prepared.speaker, strict=True):
+        if key is None or score_i is None:
+            continue
+        b = index_of.get(key)
+        if b is None:
+            b = index_of[key] = bins.index(key)
+        sums[everyone][b] += score_i
+        counts[everyone][b] += 1
+        j = line_of.get(s)
+        if j is not None:
+            sums[j][b] += score_i
+            counts[j][b] += 1
+
+    def means(j: int) -> list[float | None]:
+        return [sums[j][b] / counts[j][b] if counts[j][b] else None for b in range(bins.size)]
+
+    return SentimentSeries(
+        unit=bins.unit,
+        labels=bins.labels(),
+        mean=means(everyone),
+        speakers=[SpeakerSeries(prepared.speakers[s], means(j)) for j, s in enumerate(shown)],
     )
 
 

@@ -70,3 +70,39 @@ def test_scorer_cache_does_not_change_scores() -> None:
     fresh = [scorer().compound(t) for t in SENTENCES]
     again = [scorer().compound(t) for t in SENTENCES]
     assert fresh == again
+
+
+def test_each_of_the_most_active_people_has_a_line_over_time() -> None:
+    # Two days, binned by the hour: Ann glad at 09:00, sad at 10:00; Bob glad at 09:00.
+    glad, sad = "I love this so much!!", "VERY BAD idea"
+    rows = [("Ann", glad, 0), ("Bob", glad, 1), ("Ann", sad, 60), ("Ann", "ok", 24 * 60)]
+    over_time = analyze(chat(*rows))["sentiment"]["overTime"]
+    lines = {s["speaker"]: s["mean"] for s in over_time["speakers"]}
+    g, b = round(scorer().compound(glad), 4), round(scorer().compound(sad), 4)
+    assert lines["Ann"][:2] == [g, b]
+    assert lines["Bob"][:2] == [g, None]  # no message of Bob's at 10:00
+    assert over_time["mean"][0] == g  # everyone: both glad at 09:00
+    assert {len(line) for line in lines.values()} == {len(over_time["labels"])}
+
+
+def test_a_chat_in_another_language_is_not_scored_by_the_english_lexicon() -> None:
+    rows = [
+        ("Ana", "eu não sei se vou hoje, mas amanhã com certeza", 0),
+        ("Rui", "que pena, eu também não posso hoje", 1),
+        ("Ana", "então vamos amanhã para a praia com os meninos", 2),
+    ]
+    result = analyze(chat(*rows))
+    mood = result["sentiment"]
+    assert (mood["available"], mood["language"], mood["lexiconLanguage"]) == (False, "pt", "en")
+    assert mood["reason"] == (
+        "the chat reads as Portuguese, and the sentiment lexicon (VADER) is English"
+    )
+    assert mood["scoredMessages"] == 0
+    assert not any("tone" in line for line in result["summary"]["headlines"])
+
+
+def test_an_english_chat_is_scored_and_says_its_language() -> None:
+    rows = [("Ann", "I love this so much, it is great", 0), ("Bob", "it is not good at all", 1)]
+    mood = analyze(chat(*rows))["sentiment"]
+    assert (mood["available"], mood["language"]) == (True, "en")
+    assert mood["scoredMessages"] == 2

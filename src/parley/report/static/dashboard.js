@@ -180,14 +180,15 @@ function activity(result, pending) {
 
 function sentiment(result, pending) {
   const mood = result.sentiment;
-  if (!mood || !mood.scoredMessages) return card("Sentiment", {}, note("No text messages to score."));
+  if (mood?.available === false) return card("Sentiment", { id: "sentiment" }, note(`Not scored: ${mood.reason}.`));
+  if (!mood || !mood.scoredMessages) return card("Sentiment", { id: "sentiment" }, note("No text messages to score."));
   const quotes = (title, list) => (list?.length
     ? h("div", { class: "quotes" }, h("h4", { text: title }), list.map((q) =>
       h("blockquote", {}, h("p", { text: q.text }),
         h("footer", {}, h("span", { class: "who", text: q.speaker }), ` · ${moment(q.at)} · ${num(q.score, 2)}`))))
     : null);
   const parts = [
-    h("p", { class: "facts" }, `${pct(mood.positiveShare)} positive, ${pct(mood.negativeShare)} negative, ${pct(mood.neutralShare)} neutral messages (VADER, English lexicon).`),
+    h("p", { class: "facts" }, `${pct(mood.positiveShare)} positive, ${pct(mood.negativeShare)} negative, ${pct(mood.neutralShare)} neutral messages (VADER, an English lexicon; ${mood.language === "en" ? "this chat reads as English" : "this chat’s language could not be told, so read the tone with care"}).`),
   ];
   // A line needs two points: one bin of mood (a chat within the hour) says nothing over time.
   const moodPoints = (mood.overTime?.mean || []).filter((m) => m !== null && m !== undefined).length;

@@ -259,6 +259,11 @@ def test_an_upload_shows_live_progress_then_every_chart(
     with page.expect_download() as report_info:
         page.get_by_role("button", name="Download HTML report").click()
     assert report_info.value.suggested_filename.endswith(".html")
+    with page.expect_download() as people_info:
+        page.get_by_role("button", name="People (CSV)").click()
+    assert people_info.value.suggested_filename == "parley-Big-group-chat-people.csv"
+    people = Path(people_info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert len(people) == 1 + len(result["participation"]["speakers"])
     # Saved under its own name: Playwright keeps downloads in files with no extension.
     report = tmp_path / report_info.value.suggested_filename
     report_info.value.save_as(report)

@@ -4,6 +4,7 @@ data says, and names that look like numbers (phone numbers) kept as categories."
 from __future__ import annotations
 
 import contextlib
+import json
 import struct
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from playwright.sync_api import Browser, Page
 
 from parley.analysis import analyze
 from parley.analysis.model import Conversation, Message
-from parley.report import render_html
+from parley.report import activity_csv, people_csv, render_html
 from tests.e2e.conftest import ARTIFACTS
 from tests.waiting import attempts
 
@@ -242,3 +243,20 @@ def test_a_chat_in_another_language_says_why_its_tone_is_not_scored(
         said = page.locator("#sentiment").inner_text()
         assert "Not scored: the chat reads as Portuguese" in said
         assert page.locator("#sentiment .chart").count() == 0
+
+
+def test_the_report_offers_the_result_and_its_figures_as_downloads(report: Page) -> None:
+    result = analyze(conversation(), lambda *_: None)
+    saved = {}
+    for button in ("JSON", "People (CSV)", "Activity (CSV)"):
+        with report.expect_download() as download:
+            report.locator(".report-downloads").get_by_role("button", name=button).click()
+        saved[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
+    assert sorted(saved) == [
+        "parley-Phone-numbers-activity.csv",
+        "parley-Phone-numbers-people.csv",
+        "parley-Phone-numbers.json",
+    ]
+    assert saved["parley-Phone-numbers-people.csv"].decode() == people_csv(result)
+    assert saved["parley-Phone-numbers-activity.csv"].decode() == activity_csv(result)
+    assert json.loads(saved["parley-Phone-numbers.json"]) == result

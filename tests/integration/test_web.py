@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
@@ -222,3 +224,49 @@ async def test_a_chat_is_named_after_its_export_and_so_is_its_report(
     assert body["result"]["title"] == "Ana Lima"
     report = await client.get(f"/api/jobs/{body['jobId']}/report.html?download=true")
     assert report.headers["content-disposition"] == 'attachment; filename="parley-Ana-Lima.html"'
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+async def test_the_figures_download_as_csv_a_row_per_person_and_per_day(
+    client: httpx.AsyncClient,
+) -> None:
+    chat = (
+        "12/01/2024, 09:00 - +44 7700 900123: hi there\n"
+        "12/01/2024, 09:01 - Ben: hello you\n"
+        "13/01/2024, 10:00 - +44 7700 900123: morning all\n"
+        "13/01/2024, 10:02 - =cmd|' /C calc'!A0: ha\n"
+    )
+    posted = await client.post(
+        "/api/analyze?wait=true",
+        files={"file": ("WhatsApp Chat with Trip.txt", chat.encode(), "text/plain")},
+    )
+    job = posted.json()["jobId"]
+    people = await client.get(f"/api/jobs/{job}/people.csv")
+    assert people.status_code == 200
+    assert people.headers["content-type"] == "text/csv; charset=utf-8"
+    assert people.headers["content-disposition"] == (
+        'attachment; filename="parley-Trip-people.csv"'
+    )
+    rows = csv_rows(people.text)
+    assert rows[0][:5] == ["person", "messages", "message_share", "words", "word_share"]
+    # What a spreadsheet would run as a formula is written as text.
+    assert [r[0] for r in rows[1:]] == ["'+44 7700 900123", "Ben", "'=cmd|' /C calc'!A0"]
+    assert [r[1] for r in rows[1:]] == ["2", "1", "1"]
+    activity = csv_rows((await client.get(f"/api/jobs/{job}/activity.csv")).text)
+    assert activity[0] == [
+        "day", "messages", "words", "messages +44 7700 900123", "messages Ben",
+        "messages =cmd|' /C calc'!A0",
+    ]  # fmt: skip
+    assert activity[1:] == [["2024-01-12", "2", "4", "1", "1", "0"],
+                            ["2024-01-13", "2", "3", "1", "0", "1"]]  # fmt: skip
+
+
+async def test_csv_of_an_unknown_job_or_table_is_refused(client: httpx.AsyncClient) -> None:
+    unknown = await client.get("/api/jobs/AAAAAAAAAAAAAAAAAAAAAA/people.csv")
+    assert unknown.status_code == 404
+    body = await analyse(client, WHATSAPP)
+    other = await client.get(f"/api/jobs/{body['jobId']}/secrets.csv")
+    assert other.status_code in {400, 404}

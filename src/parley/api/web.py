@@ -13,9 +13,9 @@ import unicodedata
 from functools import cache
 from html import escape
 from importlib import metadata, resources
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Path, Query
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -32,9 +32,10 @@ from parley.analysis.formats import FORMAT_NAMES
 from parley.api.errors import error_response
 from parley.api.routes import ConversationId, JobId, Svc
 from parley.api.schemas import ErrorBody, ResultResponse
+from parley.api.service import Service
 from parley.errors import JobNotFoundError
-from parley.jobs import JobStatus
-from parley.report import plotly_js_path, render_html
+from parley.jobs import Job, JobStatus
+from parley.report import activity_csv, people_csv, plotly_js_path, render_html
 from parley.samples import SAMPLE_NAME, sample_bytes
 
 __all__ = ["install_web"]
@@ -107,15 +108,48 @@ async def plotly_js() -> FileResponse:
     )
 
 
-def _report_filename(name: str) -> str:
-    """`parley-<name>.html`, ASCII only (a header), what a file name cannot hold as "-"."""
+def _report_filename(name: str, extension: str = "html") -> str:
+    """`parley-<name>.<extension>`, ASCII only (a header), what a file name cannot hold
+    as "-"."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-.")[:80]
-    return f"parley-{safe or 'report'}.html"
+    return f"parley-{safe or 'report'}.{extension}"
 
 
 # The report is part of the API (documented); the page's routes are not.
 reports = APIRouter(tags=["analyses"])
+
+
+_VIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": ResultResponse, "description": "Still running"},
+    400: {"model": ErrorBody, "description": "An invalid job id"},
+    404: {"model": ErrorBody, "description": "Unknown, expired or failed"},
+    503: {"model": ErrorBody, "description": "The store is unreachable"},
+}
+
+
+async def _finished(svc: Service, job_id: str) -> tuple[Job, dict[str, Any]] | Response:
+    """The job and its result, or the answer that says why there is none (yet)."""
+    job = await svc.store.get_job(job_id)
+    if job is None:
+        return error_response(JobNotFoundError(f"job {job_id} is unknown or has expired"))
+    if job.status is JobStatus.FAILED:
+        reason = job.error.message if job.error else "unknown error"
+        return error_response(
+            JobNotFoundError(f"job {job_id} failed, so it has no result: {reason}")
+        )
+    if job.status is not JobStatus.COMPLETED:
+        body = {"jobId": job_id, "status": job.status.value, "hasResult": False}
+        return JSONResponse(body, status_code=202)
+    result = await svc.store.get_result(job_id)
+    if result is None:
+        return error_response(JobNotFoundError(f"the result of job {job_id} has expired"))
+    return job, result
+
+
+def _disposition(download: bool, name: str, extension: str) -> str:
+    how = "attachment" if download else "inline"
+    return f'{how}; filename="{_report_filename(name, extension)}"'
 
 
 @reports.get(
@@ -123,38 +157,25 @@ reports = APIRouter(tags=["analyses"])
     response_model=None,
     responses={
         200: {"content": {"text/html": {}}, "description": "The report, one HTML file"},
-        202: {"model": ResultResponse, "description": "Still running"},
-        400: {"model": ErrorBody, "description": "An invalid job id"},
-        404: {"model": ErrorBody, "description": "Unknown, expired or failed"},
-        503: {"model": ErrorBody, "description": "The store is unreachable"},
+        **_VIEW_RESPONSES,
     },
 )
 async def report(
     jobId: JobId,
     svc: Svc,
     download: Annotated[bool, Query(description="Ask the browser to save it")] = False,
-) -> HTMLResponse | JSONResponse:
+) -> Response:
     """The job's result as one self-contained HTML file (charts included, loads nothing).
 
     404 when the job is unknown, expired or failed; 202 while it runs."""
-    job = await svc.store.get_job(jobId)
-    if job is None:
-        return error_response(JobNotFoundError(f"job {jobId} is unknown or has expired"))
-    if job.status is JobStatus.FAILED:
-        reason = job.error.message if job.error else "unknown error"
-        return error_response(
-            JobNotFoundError(f"job {jobId} failed, so it has no report: {reason}")
-        )
-    if job.status is not JobStatus.COMPLETED:
-        body = {"jobId": jobId, "status": job.status.value, "hasResult": False}
-        return JSONResponse(body, status_code=202)
-    result = await svc.store.get_result(jobId)
-    if result is None:
-        return error_response(JobNotFoundError(f"the result of job {jobId} has expired"))
-    disposition = "attachment" if download else "inline"
-    filename = _report_filename(result.get("title") or job.conversation_id)
+    found = await _finished(svc, jobId)
+    if isinstance(found, Response):
+        return found
+    job, result = found
     headers = {
-        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Content-Disposition": _disposition(
+            download, result.get("title") or job.conversation_id, "html"
+        ),
         # Opened from the server, the report runs in an opaque origin of its own: its
         # scripts cannot read the page's storage (owner and access tokens) or call the
         # API as the page. Saved to disk, its own meta CSP still forbids any network.
@@ -163,6 +184,42 @@ async def report(
     # Rendering inlines 4.8 MB of plotly.js: off the event loop, so polls stay quick.
     html = await asyncio.to_thread(render_html, result)
     return HTMLResponse(html, headers=headers)
+
+
+_CSV_VIEWS = {"people": people_csv, "activity": activity_csv}
+
+
+@reports.get(
+    "/api/jobs/{jobId}/{table}.csv",
+    response_model=None,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The figures, as CSV (RFC 4180)"},
+        **_VIEW_RESPONSES,
+    },
+)
+async def figures_csv(
+    jobId: JobId,
+    table: Annotated[
+        Literal["people", "activity"],
+        Path(description="`people`: a row per person; `activity`: a row per day (or week)"),
+    ],
+    svc: Svc,
+) -> Response:
+    """The job's figures for a spreadsheet: `people.csv` (a row per person: counts,
+    shares, reply times, tone, hours) or `activity.csv` (a row per day with messages, per
+    week or month for a long chat, each person's messages in a column of their own).
+
+    404 when the job is unknown, expired or failed; 202 while it runs."""
+    found = await _finished(svc, jobId)
+    if isinstance(found, Response):
+        return found
+    job, result = found
+    name = f"{result.get('title') or job.conversation_id}-{table}"
+    return Response(
+        _CSV_VIEWS[table](result),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": _disposition(True, name, "csv")},
+    )
 
 
 # The API docs (fastapi-offline's Swagger UI and ReDoc) get a policy like the page's: their

@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
             "Analyse a chat export or transcript: participation, turn-taking, talk time, "
             "activity, sentiment, emoji, links and keywords. Prints a short summary; "
             "--json writes the full result (docs/result-schema.md), --html a report that "
-            "opens offline. FILE may be - for standard input."
+            "opens offline, --csv the figures as CSV. FILE may be - for standard input."
         ),
     )
     add_input_arguments(p, "analyse")
@@ -39,6 +39,12 @@ def register(subparsers: Any) -> None:
         "--json", metavar="OUT.json", help="write the full result as JSON (- for stdout)"
     )
     p.add_argument("--html", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.add_argument(
+        "--csv",
+        metavar="DIR",
+        help="write the figures for a spreadsheet: DIR/people.csv (a row per person) and "
+        "DIR/activity.csv (a row per day, or week for a long chat)",
+    )
     p.set_defaults(run=run)
 
 
@@ -74,13 +80,13 @@ class _Reporter:
         self.stream.flush()
 
 
-def _write(path: str, text: str, what: str) -> None:
+def _write(path: str, text: str, what: str, newline: str | None = None) -> None:
     if path == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8", newline=newline)
     except OSError as exc:
         raise InputError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
 
@@ -109,6 +115,19 @@ def run(args: argparse.Namespace) -> int:
         html = render_html(result)
         _write(args.html, html, "HTML report")
         err.line(f"wrote {args.html} ({len(html.encode()) / 1024 / 1024:,.1f} MB, opens offline)")
+
+    if args.csv:
+        from parley.report import activity_csv, people_csv  # noqa: PLC0415 - as --html
+
+        folder = Path(args.csv)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+        for name, table in (("people.csv", people_csv), ("activity.csv", activity_csv)):
+            # newline="" keeps the CSV's own CRLF line ends (RFC 4180) as they are
+            _write(str(folder / name), table(result), f"table {name}", newline="")
+        err.line(f"wrote {folder / 'people.csv'} and {folder / 'activity.csv'}")
 
     out = sys.stderr if args.json == "-" else sys.stdout
     title = result.get("title")

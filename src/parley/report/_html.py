@@ -10,6 +10,7 @@ network request.
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import cache
 from html import escape
@@ -17,6 +18,7 @@ from typing import Any
 
 from parley.report._assets import plotly_js_gzip_base64, static_text
 from parley.report._bundle import bundle
+from parley.report._csv import activity_csv, people_csv
 
 __all__ = ["render_html"]
 
@@ -43,9 +45,18 @@ def _json_for_script(result: dict[str, Any]) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def _data_block(block_id: str, text: str) -> str:
+    """`text` (a CSV) base64-encoded in a data block: no byte of it can close the block."""
+    data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f'<script type="text/csv;base64" id="{block_id}">{data}</script>'
+
+
 def render_html(result: dict[str, Any], *, title: str | None = None) -> str:
     """The report for an `analyze` result, as one HTML document that needs no network."""
     heading = escape(title or result.get("title") or "Conversation report", quote=True)
+    tables = _data_block("csv-people", people_csv(result)) + _data_block(
+        "csv-activity", activity_csv(result)
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -57,7 +68,11 @@ def render_html(result: dict[str, Any], *, title: str | None = None) -> str:
 <style>{_style()}</style>
 </head>
 <body>
-<header class="wrap report-head"><h1>{heading}</h1><p id="report-sub" class="muted"></p></header>
+<header class="wrap report-head"><h1>{heading}</h1><p id="report-sub" class="muted"></p>
+<p class="report-downloads" hidden>Download the figures:
+<button type="button" id="dl-json">JSON</button>
+<button type="button" id="dl-people-csv">People (CSV)</button>
+<button type="button" id="dl-activity-csv">Activity (CSV)</button></p></header>
 <main class="wrap">
 <p id="report-note" class="note" hidden></p>
 <noscript><p class="note">This report draws itself with JavaScript, offline: allow scripts
@@ -65,6 +80,7 @@ for this file to see it. The data it draws from is the JSON block in its source.
 <div id="dashboard" class="grid"></div>
 </main>
 <script type="application/json" id="parley-result">{_json_for_script(result)}</script>
+{tables}
 <script type="application/gzip+base64" id="plotly-js">{plotly_js_gzip_base64()}</script>
 <script>{_script()}</script>
 </body>

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -76,3 +77,18 @@ def test_progress_on_a_terminal_is_one_redrawn_bar_that_redraws_only_on_change()
     assert text.count("%") == 4  # 0, 1, 50, 100: sub-percent steps are not redrawn
     assert "[" + "#" * 30 + "] 100%" in text
     assert text.endswith("done\n")
+
+
+def test_analyze_writes_the_figures_as_csv_for_a_spreadsheet(
+    chat_file: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "figures"
+    assert main(["analyze", str(chat_file), "--csv", str(folder)]) == 0
+    people = list(csv.reader(io.StringIO((folder / "people.csv").read_text(encoding="utf-8"))))
+    assert people[0][0] == "person"
+    assert len(people) == 1 + 4  # a row per person
+    assert sum(int(row[1]) for row in people[1:]) == 800
+    raw = (folder / "activity.csv").read_bytes()
+    assert raw.count(b"\r\n") == raw.count(b"\n")  # RFC 4180 line ends, kept as written
+    activity = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+    assert sum(int(row[1]) for row in activity[1:]) == 800

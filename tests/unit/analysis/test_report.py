@@ -59,7 +59,7 @@ def test_report_loads_nothing_from_the_network(hostile_html: str) -> None:
         href = attrs.get("href") or ""
         assert not re.match(r"\s*(https?:)?//", href)
     scripts = [attrs for tag, attrs in parser.tags if tag == "script"]
-    assert len(scripts) == 3  # the data, plotly.js and the report's own code, all inline
+    assert len(scripts) == 5  # the data, its two CSVs, plotly.js and the code, all inline
     assert "default-src 'none'" in hostile_html  # the CSP forbids requests outright
 
 

@@ -98,3 +98,10 @@ export function saveBlob(blob, filename) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** A file name made of `parts` (a conversation's title, a person): "parley-Weekend-trip".
+ * Letters of any script stay; what a file name cannot hold becomes "-". */
+export function fileStem(...parts) {
+  const safe = (text) => String(text || "").normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "").slice(0, 80);
+  return `parley-${parts.map(safe).filter(Boolean).join("-") || "result"}`;
+}

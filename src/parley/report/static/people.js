@@ -4,7 +4,7 @@
 // so the picture says what the card says.
 
 import { PALETTE } from "./charts.js";
-import { duration, h, num, pct, plural, saveBlob } from "./dom.js";
+import { duration, fileStem, h, num, pct, plural, saveBlob } from "./dom.js";
 
 const MAX_CARDS = 12;
 const WEEKDAY_NAMES = { Mon: "Mondays", Tue: "Tuesdays", Wed: "Wednesdays", Thu: "Thursdays", Fri: "Fridays", Sat: "Saturdays", Sun: "Sundays" };
@@ -170,8 +170,7 @@ export function drawPicture(facts) {
 }
 
 function fileName(facts) {
-  const safe = (text) => text.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "").slice(0, 60);
-  return `parley-${[safe(facts.title), safe(facts.speaker)].filter(Boolean).join("-") || "person"}.png`;
+  return `${fileStem(facts.title, facts.speaker)}.png`;
 }
 
 /** Save (or, where the device can, share) the person's picture as a PNG. */

@@ -2,7 +2,7 @@
 // modules the page draws it with — from the result embedded beside this script.
 
 import { byline, renderDashboard } from "./dashboard.js";
-import { $, fill, h } from "./dom.js";
+import { $, fileStem, fill, h, saveBlob } from "./dom.js";
 
 /** plotly.js is embedded gzipped and base64-encoded (2 MB instead of 4.8 MB). */
 async function loadPlotly() {
@@ -18,8 +18,19 @@ async function loadPlotly() {
   document.head.append(script);
 }
 
+/** The report's own downloads: the result, and the CSVs embedded beside it. */
+function offerDownloads(result) {
+  const stem = fileStem(result.title || "report");
+  const csv = (id) => new Blob([Uint8Array.from(atob($(id).textContent.trim()), (c) => c.charCodeAt(0))], { type: "text/csv" });
+  $("dl-json").addEventListener("click", () => saveBlob(new Blob([JSON.stringify(result, null, 2)], { type: "application/json" }), `${stem}.json`));
+  $("dl-people-csv").addEventListener("click", () => saveBlob(csv("csv-people"), `${stem}-people.csv`));
+  $("dl-activity-csv").addEventListener("click", () => saveBlob(csv("csv-activity"), `${stem}-activity.csv`));
+  document.querySelector(".report-downloads").hidden = false;
+}
+
 async function start() {
   const result = JSON.parse($("parley-result").textContent);
+  offerDownloads(result);
   $("report-sub").textContent = `${byline(result)} · analysed by parley · result schema v${result.schemaVersion}`;
   try {
     await loadPlotly();

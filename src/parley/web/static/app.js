@@ -6,7 +6,7 @@
 
 import { accessToken, eraseConversation, fetchBlob, getJSON, NetworkError, postAnalyze, setAccessToken } from "./api.js";
 import { byline, FORMAT_LABELS, markOverflowingTables, renderDashboard } from "./dashboard.js";
-import { $, fill, h, plural, saveBlob, show, timeAgo } from "./dom.js";
+import { $, fileStem, fill, h, plural, saveBlob, show, timeAgo } from "./dom.js";
 import { forgetAll, loadRecent, probablyExpired, remember, setResultLifetime } from "./recent.js";
 
 const POLL_MS = 400;
@@ -489,34 +489,34 @@ function resultNote(text) {
 }
 
 /** Downloads are named after the conversation: its title (a chat's or group's name),
- * else its id. Letters of any script stay; what a file name cannot hold becomes "-". */
-function fileStem() {
-  const name = state.result?.title || state.conversationId || "result";
-  const safe = name.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "");
-  return `parley-${safe.slice(0, 80) || "result"}`;
+ * else its id. */
+function stem() {
+  return fileStem(state.result?.title || state.conversationId);
 }
 
 function downloadJSON() {
   if (!state.result) return;
   const blob = new Blob([JSON.stringify(state.result, null, 2)], { type: "application/json" });
-  saveBlob(blob, `${fileStem()}.json`);
+  saveBlob(blob, `${stem()}.json`);
 }
 
-async function downloadHTML() {
+/** A view of the result the server makes (the HTML report, a CSV), saved under the
+ * conversation's name. */
+async function downloadView(path, suffix, what) {
   if (!state.jobId) return;
-  resultNote("Preparing the report…");
+  resultNote(`Preparing the ${what}…`);
   try {
-    const answer = await fetchBlob(`/api/jobs/${encodeURIComponent(state.jobId)}/report.html?download=true`);
+    const answer = await fetchBlob(`/api/jobs/${encodeURIComponent(state.jobId)}/${path}`);
     if (answer.blob) {
-      saveBlob(answer.blob, `${fileStem()}.html`);
+      saveBlob(answer.blob, `${stem()}${suffix}`);
       resultNote("");
     } else if (answer.status === 404) {
-      resultNote("The result has expired on the server, so the report cannot be made any more. The JSON download still works from this page.");
+      resultNote(`The result has expired on the server, so the ${what} cannot be made any more. The JSON download still works from this page.`);
     } else {
-      resultNote(`The report could not be made: ${answer.body?.error || `HTTP ${answer.status}`}.`);
+      resultNote(`The ${what} could not be made: ${answer.body?.error || `HTTP ${answer.status}`}.`);
     }
   } catch {
-    resultNote("The server could not be reached for the report.");
+    resultNote(`The server could not be reached for the ${what}.`);
   }
 }
 
@@ -729,7 +729,9 @@ function setUpForm() {
   });
 
   $("dl-json").addEventListener("click", downloadJSON);
-  $("dl-html").addEventListener("click", downloadHTML);
+  $("dl-html").addEventListener("click", () => downloadView("report.html?download=true", ".html", "report"));
+  $("dl-people-csv").addEventListener("click", () => downloadView("people.csv", "-people.csv", "table of people"));
+  $("dl-activity-csv").addEventListener("click", () => downloadView("activity.csv", "-activity.csv", "table of activity"));
   $("copy-link").addEventListener("click", copyLink);
   $("erase").addEventListener("click", erase);
   $("try-sample").addEventListener("click", trySample);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -714,4 +715,23 @@ def test_a_lost_background_job_is_sent_again_from_the_page_once(tab: Tab) -> Non
     page.get_by_role("button", name="Analyse").click()
     page.wait_for_selector(RENDERED)
     assert len(posts) == 2
+    assert tab.errors == []
+
+
+def test_names_can_be_replaced_before_anything_is_analysed(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/")
+    page.get_by_label("Replace names with Person 1, Person 2…").check()
+    page.get_by_text("…or paste the text").click()
+    page.get_by_label("Conversation text").fill(
+        "12/01/2024, 09:00 - Ana Lima: hi Ben, call +1 555 010 9999\n"
+        "12/01/2024, 09:01 - Ben: hi Ana!\n12/01/2024, 09:05 - Ana Lima: lunch?\n"
+    )
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
+    assert "names replaced by Person 1, Person 2" in text(page, "#result-sub")
+    shown = text(page, "#result") or ""
+    for secret in ("Ana", "Lima", "Ben", "555"):
+        assert not re.search(rf"\b{secret}\b", shown), secret
+    assert "Person 1" in text(page, "#participants")
     assert tab.errors == []

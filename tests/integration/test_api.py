@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import gzip
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -407,3 +410,69 @@ async def test_a_full_queue_is_a_503_with_retry_after_and_a_sentence(
     stats = (await queue_client.get("/api/stats")).json()
     assert stats["queue"]["waiting"] == 2
     assert stats["families"]["job"]["keys"] == 2  # the refused POST wrote nothing
+
+
+async def stored_values(service: Service) -> list[bytes]:
+    """Every value the store holds (hashes and streams aside), decompressed."""
+    values = []
+    async for key in service.kv.scan("*"):
+        with contextlib.suppress(Exception):  # a stream or a key gone meanwhile
+            raw = await service.kv.get(key)
+            if raw is not None:
+                values.append(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    return values
+
+
+def _report_data(html: str) -> str:
+    """The user data of a report: its JSON block and its CSVs (plotly.js left out)."""
+    blocks = re.findall(r'<script type="(?:application/json|text/csv;base64)"[^>]*>([^<]*)<', html)
+    titles = re.findall(r"<h1>([^<]*)</h1>|<title>([^<]*)</title>", html)
+    csvs = [base64.b64decode(block).decode() for block in blocks[1:]]
+    return "\n".join([blocks[0], *csvs, *(t for pair in titles for t in pair)])
+
+
+PSEUDONYMISED_CHAT = (
+    '12/01/2024, 09:00 - Ana Lima created group "Trip with Ben"\n'
+    "12/01/2024, 09:01 - Ana Lima: hi Ben! call me on +1 555 010 9999\n"
+    "12/01/2024, 09:02 - Ben: @Ana sure, Lima\n"
+    "12/01/2024, 09:03 - +44 7700 900123: see you, Ben and Ana\n"
+)
+SECRETS = ("ana", "lima", "ben", "7700", "555 010")
+
+
+async def test_a_pseudonymised_analysis_stores_and_shows_no_real_name(
+    make_client: MakeClient, redis_server: RedisServer
+) -> None:
+    client = await make_client()
+    posted = await client.post(
+        "/api/analyze?wait=true",
+        files={"file": ("WhatsApp Chat with Ana Lima.txt", PSEUDONYMISED_CHAT.encode())},
+        data={"pseudonymise": "on"},
+    )
+    assert posted.status_code == 200, posted.text
+    job = posted.json()["jobId"]
+    said = [posted.text]
+    for path in ("result", "report.html", "people.csv", "activity.csv"):
+        answer = await client.get(f"/api/jobs/{job}/{path}")
+        assert answer.status_code == 200, path
+        said.append(answer.text if path != "report.html" else _report_data(answer.text))
+    said.append((await client.get(f"/api/progress/{posted.json()['conversationId']}")).text)
+    service = await service_of(client)
+    said += [repr(value) for value in await stored_values(service)]
+    everything = "\n".join(said).casefold()
+    for secret in SECRETS:  # as whole words: "analysis" holds no name
+        found = re.search(rf"(?<![a-z0-9]){re.escape(secret)}(?![a-z0-9])", everything)
+        assert found is None, everything[max(0, found.start() - 80) : found.end() + 80]
+    assert posted.json()["result"]["pseudonymised"] is True
+    assert posted.json()["result"]["title"] == "Trip with Person 2"
+
+
+async def test_the_same_file_pseudonymised_is_another_analysis(make_client: MakeClient) -> None:
+    client = await make_client()
+    plain = await client.post("/api/analyze?wait=true", json={"content": PSEUDONYMISED_CHAT})
+    hidden = await client.post(
+        "/api/analyze?wait=true", json={"content": PSEUDONYMISED_CHAT, "pseudonymise": True}
+    )
+    assert plain.json()["conversationId"] != hidden.json()["conversationId"]
+    assert hidden.json()["result"]["pseudonymised"] is True
+    assert plain.json()["result"]["pseudonymised"] is False

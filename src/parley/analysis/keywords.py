@@ -130,7 +130,13 @@ class Keywords:
     stemmer: str | None = None  # the Snowball stemmer that folded word forms
 
 
-def keywords(prepared: Prepared, order: list[int], progress: Progress) -> Keywords:
+def keywords(
+    prepared: Prepared,
+    order: list[int],
+    progress: Progress,
+    skip: set[str] | None = None,
+) -> Keywords:
+    """`skip`: more words to leave out of the lists, as the stop-words are."""
     k = len(prepared.speakers)
     per_speaker: list[Counter[str]] = [Counter() for _ in range(k)]
     texts, speaker, kinds = prepared.text, prepared.speaker, prepared.kind
@@ -150,7 +156,7 @@ def keywords(prepared: Prepared, order: list[int], progress: Progress) -> Keywor
             if parts:
                 per_speaker[s].update(findall("\n".join(parts).lower()))
         progress.update("keywords", 0.8 * min(lo + step, n) / n, "counting words")
-    stop = stop_words()
+    stop = stop_words() | skip if skip else stop_words()
     surface: Counter[str] = Counter()
     for c in per_speaker:
         surface.update(c)

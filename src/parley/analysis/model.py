@@ -47,6 +47,7 @@ class Conversation:
     format: str
     messages: list[Message] = field(default_factory=list)
     title: str | None = None
+    pseudonymised: bool = False  # names replaced by Person 1, Person 2, ... (pseudonyms.py)
 
     @property
     def speakers(self) -> list[str]:

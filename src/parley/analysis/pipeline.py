@@ -61,7 +61,8 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
     # Keywords first: they read the chat's language, which decides whether the English
     # sentiment lexicon may score it.
     bar.update("keywords", 0.0, "counting words")
-    words = keywords(prepared, listed, bar)
+    # "Person 1" is no keyword: a pseudonymised chat's mentions would all read "person".
+    words = keywords(prepared, listed, bar, skip={"person"} if conversation.pseudonymised else None)
     bar.update("sentiment", 0.0, "scoring sentiment")
     mood = sentiment(prepared, listed, bins, bar, words.language)
     bar.update("summary", 0.0, "summary")
@@ -77,6 +78,7 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
         "schemaVersion": SCHEMA_VERSION,
         "format": conversation.format,
         "title": conversation.title,
+        "pseudonymised": conversation.pseudonymised,
         "overview": {
             "messages": prepared.n,
             "authoredMessages": part.authored_messages,

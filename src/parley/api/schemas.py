@@ -52,6 +52,12 @@ class _Request(BaseModel):
         "Choose one nobody can guess: whoever knows it can follow the conversation.",
     )
     force: bool = Field(False, description="Analyse again even when a result exists")
+    pseudonymise: bool = Field(
+        False,
+        description="Replace every name (speakers, mentions, system lines, the title), "
+        "phone number and e-mail address with Person 1, Person 2, [phone], [email] "
+        "before anything is analysed or stored",
+    )
 
 
 class ContentRequest(_Request):

@@ -57,9 +57,11 @@ async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
         yield chunk
 
 
-def content_hash(data: bytes, format: str | None) -> str:
-    """The upload's identity: its bytes and the format asked for (none: detected)."""
-    return hashlib.sha256((format or "").encode() + b"\0" + data).hexdigest()
+def content_hash(data: bytes, format: str | None, pseudonymise: bool = False) -> str:
+    """The upload's identity: its bytes, the format asked for (none: detected) and the
+    options that change the result (a pseudonymised analysis is another analysis)."""
+    options = b"\0pseudonymise" if pseudonymise else b""
+    return hashlib.sha256((format or "").encode() + options + b"\0" + data).hexdigest()
 
 
 def derive_conversation_id(digest: str) -> str:
@@ -82,16 +84,19 @@ class _Reader:
         format: str | None,
         conversation_id: str | None,
         force: bool,
+        *,
+        pseudonymise: bool = False,
     ) -> Upload:
         if not data.strip():
             raise InputError("the conversation is empty")
         if conversation_id:
             validate_conversation_id(conversation_id)
         detected = check(data, filename=filename, format=format, max_expanded=self.max_expanded)
-        digest = content_hash(data, format)
+        digest = content_hash(data, format, pseudonymise)
+        options = {"pseudonymise": True} if pseudonymise else {}
         return Upload(
             # The format found here is the one the work parses with: no second detection.
-            JobInput(data, filename, detected),
+            JobInput(data, filename, detected, options),
             conversation_id or derive_conversation_id(digest),
             force,
             digest,
@@ -138,7 +143,19 @@ def _parse_json(body: bytes, reader: _Reader) -> Upload:
             f"the request body holds an escaped lone surrogate ({exc.object[exc.start]!r}), "
             "which is not Unicode text"
         ) from None
-    return reader.upload(data, parsed.filename, fmt, parsed.conversationId, parsed.force)
+    return reader.upload(
+        data,
+        parsed.filename,
+        fmt,
+        parsed.conversationId,
+        parsed.force,
+        pseudonymise=parsed.pseudonymise,
+    )
+
+
+def _flag(value: str | None) -> bool:
+    """A form's checkbox: `on` (what a browser sends), `true`, `1` or `yes`."""
+    return (value or "").lower() in ("1", "true", "yes", "on")
 
 
 async def _read_multipart(request: Request, reader: _Reader) -> Upload:
@@ -165,7 +182,8 @@ async def _read_multipart(request: Request, reader: _Reader) -> Upload:
                 file.filename,
                 fields.get("format") or None,
                 fields.get("conversationId") or None,
-                fields.get("force", "").lower() in ("1", "true", "yes", "on"),
+                _flag(fields.get("force")),
+                pseudonymise=_flag(fields.get("pseudonymise")),
             ),
             len(data),
         )

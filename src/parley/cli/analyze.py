@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from parley.analysis import analyze
+from parley.analysis.pseudonyms import pseudonymise
 from parley.cli._input import add_input_arguments, input_label, read_conversation
 from parley.errors import InputError
 
@@ -39,6 +40,12 @@ def register(subparsers: Any) -> None:
         "--json", metavar="OUT.json", help="write the full result as JSON (- for stdout)"
     )
     p.add_argument("--html", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace every name, phone number and e-mail address with Person 1, Person 2, "
+        "[phone], [email] before analysing: nothing written holds a real name",
+    )
     p.add_argument(
         "--csv",
         metavar="DIR",
@@ -96,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     err.line(f"parsing {input_label(args)} …")
     conversation = read_conversation(args)
+    if args.pseudonymise:
+        conversation = pseudonymise(conversation)
     parsed = time.perf_counter()
     err.line(
         f"parsed {len(conversation.messages):,} messages as {conversation.format}"

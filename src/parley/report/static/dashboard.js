@@ -31,7 +31,8 @@ export function byline(result) {
     ? (day(first) === day(overview.lastMessage) ? day(first) : `${day(first)} to ${day(overview.lastMessage)}`)
     : null;
   return [FORMAT_LABELS[result.format] || result.format,
-    written === undefined ? null : plural(written, "message"), span].filter(Boolean).join(" · ");
+    written === undefined ? null : plural(written, "message"), span,
+    result.pseudonymised ? "names replaced by Person 1, Person 2…" : null].filter(Boolean).join(" · ");
 }
 
 function card(title, { wide = false, id, whole = null } = {}, ...body) {

@@ -54,7 +54,7 @@ export async function getJSON(url) {
  * access token) or as the conversation's owner (`ownerToken`), when this browser is one. XMLHttpRequest rather
  * than fetch because it reports upload progress: `onUpload(fraction)`.
  */
-export function postAnalyze({ file, content, filename, format, conversationId, force, ownerToken }, onUpload) {
+export function postAnalyze({ file, content, filename, format, conversationId, force, pseudonymise, ownerToken }, onUpload) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/analyze");
@@ -84,6 +84,7 @@ export function postAnalyze({ file, content, filename, format, conversationId, f
       if (format) form.append("format", format);
       if (conversationId) form.append("conversationId", conversationId);
       if (force) form.append("force", "true");
+      if (pseudonymise) form.append("pseudonymise", "true");
       xhr.send(form);
     } else {
       const body = { content };
@@ -91,6 +92,7 @@ export function postAnalyze({ file, content, filename, format, conversationId, f
       if (format) body.format = format;
       if (conversationId) body.conversationId = conversationId;
       if (force) body.force = true;
+      if (pseudonymise) body.pseudonymise = true;
       xhr.setRequestHeader("Content-Type", "application/json");
       xhr.send(JSON.stringify(body));
     }

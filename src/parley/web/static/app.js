@@ -643,7 +643,7 @@ async function trySample() {
   }
   const content = await response.text();
   const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "")?.[1];
-  submit({ content, filename: name || "sample.txt", format: null, conversationId: null, force: false });
+  submit({ content, filename: name || "sample.txt", format: null, conversationId: null, force: false, pseudonymise: $("pseudonymise").checked });
 }
 
 function freshForm() {
@@ -725,6 +725,7 @@ function setUpForm() {
       format: $("format").value || null,
       conversationId: conversationId || null,
       force: $("force").checked,
+      pseudonymise: $("pseudonymise").checked,
     });
   });
 

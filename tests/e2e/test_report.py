@@ -260,3 +260,9 @@ def test_the_report_offers_the_result_and_its_figures_as_downloads(report: Page)
     assert saved["parley-Phone-numbers-people.csv"].decode() == people_csv(result)
     assert saved["parley-Phone-numbers-activity.csv"].decode() == activity_csv(result)
     assert json.loads(saved["parley-Phone-numbers.json"]) == result
+
+
+def test_the_report_says_how_the_export_was_read(report: Page) -> None:
+    said = report.locator("#reading").inner_text()
+    assert "Read as WhatsApp" in said
+    assert "Times to the minute" in said

@@ -8,7 +8,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Conversation", "Message", "MessageKind", "ProgressCallback", "message_to_json"]
+__all__ = [
+    "Conversation",
+    "Message",
+    "MessageKind",
+    "ProgressCallback",
+    "ReadingNotes",
+    "message_to_json",
+]
 
 
 class MessageKind(StrEnum):
@@ -41,6 +48,18 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadingNotes:
+    """How the parser read the export, for the result's `diagnostics`: what it decided
+    and on what evidence, and which lines it did not read as messages of their own."""
+
+    runner_up: str | None = None  # another format that also claimed the input
+    date_order: str | None = None  # "dmy", "mdy" or "ymd", for formats that must choose
+    date_evidence: str | None = None  # why that order: "13/04/2024 (line 12) has day 13"
+    merged_lines: int = 0  # lines that continued the message above them
+    first_merged: tuple[tuple[int, str], ...] = ()  # (line number, the line): the first few
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """A parsed conversation: its messages in source order and the format they came from."""
 
@@ -48,6 +67,7 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     title: str | None = None
     pseudonymised: bool = False  # names replaced by Person 1, Person 2, ... (pseudonyms.py)
+    notes: ReadingNotes = field(default_factory=ReadingNotes)
 
     @property
     def speakers(self) -> list[str]:

@@ -12,6 +12,7 @@ from parley.analysis.content import content
 from parley.analysis.keywords import keywords
 from parley.analysis.model import Conversation, ProgressCallback
 from parley.analysis.participation import MAX_SPEAKERS, participation, speaker_order
+from parley.analysis.reading import diagnostics
 from parley.analysis.sentiment import sentiment
 from parley.analysis.summary import summary
 from parley.analysis.timed import timed
@@ -98,6 +99,7 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
         "content": to_json(found),
         "sentiment": to_json(mood),
         "keywords": to_json(words),
+        "diagnostics": to_json(diagnostics(conversation, turns.time_resolution_seconds)),
     }
     bar.update("summary", 1.0, "summary")
     bar.done()

@@ -53,3 +53,9 @@ def test_no_name_survives_anywhere_in_the_result() -> None:
 def test_a_chat_without_speakers_is_left_as_it_is() -> None:
     chat = Conversation("transcript", [Message(None, "notice", kind=MessageKind.SYSTEM)])
     assert pseudonymise(chat).messages[0].text == "notice"
+
+
+def test_lines_quoted_in_the_reading_notes_lose_their_names() -> None:
+    chat = b"12/01/2024, 09:00 - Ana: list for Ben\nBen buys milk\n12/01/2024, 09:01 - Ben: ok\n"
+    result = analyze(pseudonymise(parse(chat)))
+    assert result["diagnostics"]["firstMerged"] == [{"line": 2, "text": "Person 2 buys milk"}]

@@ -244,12 +244,29 @@ def _run(source: Source | None, archive: Archive | None, name: str | None) -> Co
         if source.is_zip:
             conversation = _run_archive(ZipArchive(source.data), fmt)
         else:
+            detected = fmt is None
             if fmt is None:
                 fmt = _detect(source)
             conversation = _guarded(fmt, fmt.parse, source)
+            if detected:
+                conversation = _with_runner_up(conversation, fmt, source)
     except SourceError as exc:
         raise _source_failure(exc, fmt) from None
     return _named(conversation, source.filename)
+
+
+def _with_runner_up(conversation: Conversation, chosen: _Format, source: Source) -> Conversation:
+    """Note another format that also claims the input: the reading notes name it, so a
+    wrong guess can be seen and overridden."""
+    wants_json = source.looks_like_json
+    for name in _DETECT_ORDER:
+        fmt = _BY_NAME[name]
+        if fmt is chosen or not (fmt.json == wants_json or name == "discord"):
+            continue
+        if _matches(fmt, source):
+            notes = dataclasses.replace(conversation.notes, runner_up=fmt.name)
+            return dataclasses.replace(conversation, notes=notes)
+    return conversation
 
 
 def _named(conversation: Conversation, filename: str | None) -> Conversation:

@@ -26,7 +26,7 @@ import re
 from datetime import datetime
 from itertools import pairwise
 
-from parley.analysis.model import Conversation, Message, MessageKind
+from parley.analysis.model import Conversation, Message, MessageKind, ReadingNotes
 from parley.errors import ParseError
 
 from ._source import Archive, Source, SourceError
@@ -140,8 +140,8 @@ def parse_archive(archive: Archive) -> Conversation:
 
 
 def parse(source: Source) -> Conversation:
-    heads, more = _scan(source.text)
-    order = _date_order(heads)
+    heads, more, merged, merged_count = _scan(source.text)
+    order, evidence = _date_order(heads)
     stamps: dict[str, datetime] = {}
     messages: list[Message] = []
     append = messages.append
@@ -157,7 +157,13 @@ def parse(source: Source) -> Conversation:
             text = "\n".join([text, *extra] if text else extra).rstrip("\n")
         append(_message(m.group("author"), text, stamp, extra is not None and "\n" in text))
     title = group_name(messages) or chat_name(source.filename)
-    return Conversation(format=NAME, messages=messages, title=title)
+    notes = ReadingNotes(
+        date_order=order,
+        date_evidence=evidence,
+        merged_lines=merged_count,
+        first_merged=tuple(merged),
+    )
+    return Conversation(format=NAME, messages=messages, title=title, notes=notes)
 
 
 # The group's name as its system lines give it, last one wins: `Ana created group "Trip"`,
@@ -196,9 +202,17 @@ def chat_name(filename: str | None) -> str | None:
     return found.group(1).strip() or None if found else None
 
 
-def _scan(text: str) -> tuple[list[_Head], dict[int, list[str]]]:
+_FIRST_MERGED = 3  # continuation lines quoted in the reading notes
+_QUOTED_CHARS = 120
+
+
+def _scan(text: str) -> tuple[list[_Head], dict[int, list[str]], list[tuple[int, str]], int]:
+    """Headers (line number, match), each message's continuation lines, the first few
+    continuation lines with their numbers, and how many non-empty ones there are."""
     heads: list[_Head] = []
     more: dict[int, list[str]] = {}
+    merged: list[tuple[int, str]] = []
+    merged_count = 0
     match = _HEADER.match
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -208,6 +222,10 @@ def _scan(text: str) -> tuple[list[_Head], dict[int, list[str]]]:
             heads.append((number, m))
         elif heads:
             more.setdefault(len(heads) - 1, []).append(line)
+            if line.strip():
+                merged_count += 1
+                if len(merged) < _FIRST_MERGED:
+                    merged.append((number, line[:_QUOTED_CHARS]))
         elif line.strip("\ufeff\u200e\t "):
             raise ParseError(
                 "the first line is not a WhatsApp message header "
@@ -217,15 +235,17 @@ def _scan(text: str) -> tuple[list[_Head], dict[int, list[str]]]:
             )
     if not heads:
         raise SourceError("the input is empty: no WhatsApp messages", line=1)
-    return heads, more
+    return heads, more, merged, merged_count
 
 
-def _date_order(heads: list[_Head]) -> str:
-    """'ymd', 'dmy' or 'mdy' for the whole file (see the module docstring)."""
+def _date_order(heads: list[_Head]) -> tuple[str, str]:
+    """'ymd', 'dmy' or 'mdy' for the whole file (see the module docstring), and the
+    evidence for it, in words."""
     first = heads[0][1]
     if len(first.group("d1")) == 4:
-        return "ymd"
+        return "ymd", f"the year comes first ({_date_text(first)}, line {heads[0][0]})"
     candidates = ["dmy", "mdy"]
+    decisive: tuple[int, re.Match[str]] | None = None  # the first date only one order fits
     distinct: list[tuple[int, int, int]] = []
     last: tuple[str, ...] | None = None
     for number, m in heads:
@@ -236,8 +256,10 @@ def _date_order(heads: list[_Head]) -> str:
         a, b, y = int(key[0]), int(key[1]), int(key[2])
         if a > 12 and "mdy" in candidates:
             candidates.remove("mdy")
+            decisive = decisive or (number, m)
         if b > 12 and "dmy" in candidates:
             candidates.remove("dmy")
+            decisive = decisive or (number, m)
         if not candidates:
             raise ParseError(
                 f"the date {'/'.join(key)} fits neither day/month nor month/day "
@@ -247,7 +269,11 @@ def _date_order(heads: list[_Head]) -> str:
             )
         distinct.append((y, a, b))
     if len(candidates) == 1:
-        return candidates[0]
+        order = candidates[0]
+        assert decisive is not None
+        number, m = decisive
+        day = m.group("d1") if order == "dmy" else m.group("d2")
+        return order, f"{_date_text(m)} (line {number}) has {int(day)}, which is no month"
 
     def backwards(order: str) -> int:
         # distinct holds (year, first field, second field); compare as (year, month, day).
@@ -256,12 +282,34 @@ def _date_order(heads: list[_Head]) -> str:
 
     dmy, mdy = backwards("dmy"), backwards("mdy")
     if dmy != mdy:
-        return "dmy" if dmy < mdy else "mdy"
+        order = "dmy" if dmy < mdy else "mdy"
+        return order, (
+            f"every date fits both orders; read {_ORDER_WORDS[order]}, the chat runs forwards "
+            f"in time (it steps back {min(dmy, mdy)} times, against {max(dmy, mdy)} read the "
+            "other way)"
+        )
     # A tie (say, every date in one day): only US-style phones write month first, with
     # `/` and a bare `AM`/`PM`; `a. m.`, `p.m.` and 24-hour clocks are day-first locales.
     ampm = first.group("ampm")
     us_clock = ampm is not None and ampm.isalpha() and ampm.isascii()
-    return "mdy" if us_clock and first.group("sep") == "/" else "dmy"
+    if us_clock and first.group("sep") == "/":
+        return (
+            "mdy",
+            "every date fits both orders and neither runs backwards; a bare AM/PM "
+            "with / is a US phone, which writes the month first",
+        )
+    return (
+        "dmy",
+        "every date fits both orders and neither runs backwards; read day first, "
+        "as phones outside the US write",
+    )
+
+
+_ORDER_WORDS = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
+
+
+def _date_text(m: re.Match[str]) -> str:
+    return m.group("sep").join(m.group("d1", "d2", "d3"))
 
 
 def _stamp(m: re.Match[str], order: str, number: int) -> datetime:

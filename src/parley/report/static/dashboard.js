@@ -297,6 +297,28 @@ function silences(result) {
       { caption: "Longest silences", nowrap: [1] }));
 }
 
+const DATE_ORDERS = { dmy: "day first (31/12)", mdy: "month first (12/31)", ymd: "year first (2024-12-31)" };
+
+/** "How this was read": the parser's decisions and their evidence, so a misreading shows. */
+function reading(result) {
+  const d = result.diagnostics;
+  if (!d) return null;
+  const label = (name) => FORMAT_LABELS[name] || name;
+  const items = [
+    `Read as ${label(d.format)}${d.runnerUp ? ` (it could also be read as ${label(d.runnerUp)}: choose the format on the form if that is what it is)` : ""}; ${plural(d.messages, "message")}.`,
+  ];
+  if (d.dateOrder) items.push(`Dates ${DATE_ORDERS[d.dateOrder] || d.dateOrder}: ${d.dateEvidence}.`);
+  if (d.timeResolutionSeconds === 60) items.push("Times to the minute: the export carries no seconds.");
+  else if (d.timeResolutionSeconds === 1) items.push("Times to the second.");
+  if (d.mergedLines) {
+    const first = d.firstMerged?.[0];
+    items.push(`${plural(d.mergedLines, "line")} ${d.mergedLines === 1 ? "continues" : "continue"} the message above ${d.mergedLines === 1 ? "it" : "them"} (a message over several lines)${first ? `, the first at line ${num(first.line)}: “${first.text}”` : ""}.`);
+  }
+  const system = Object.entries(d.systemLines || {});
+  if (system.length) items.push(`System lines, not counted as anyone's messages: ${system.map(([kind, n]) => `${num(n)} ${kind}`).join(", ")}.`);
+  return card("How this was read", { id: "reading" }, h("ul", { class: "reading" }, items.map((t) => h("li", { text: t }))));
+}
+
 function sections(result, pending) {
   return [
     summary(result),
@@ -310,6 +332,7 @@ function sections(result, pending) {
     silences(result),
     emoji(result, pending),
     timed(result, pending),
+    reading(result),
   ].flat().filter(Boolean);
 }
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from parley.analysis import analyze
 from parley.analysis.formats import parse
 from parley.analysis.pseudonyms import pseudonymise
+from parley.analysis.zones import in_zone
 from parley.jobs.input import JobInput
 
 if TYPE_CHECKING:  # the process running the work never imports the pool's parent side
@@ -29,6 +30,8 @@ def analyze_input(input: JobInput, events: WorkEvents) -> dict[str, Any]:
     analyse it. Parse errors propagate as ParseError/UnknownFormatError."""
     events.progress("parsing", 0.0, "Reading the conversation")
     conversation = parse(input.data, filename=input.filename, format=input.format)
+    if isinstance(input.options.get("timezone"), str):
+        conversation = in_zone(conversation, input.options["timezone"])
     if input.options.get("pseudonymise"):
         # Before anything is analysed, stored or drawn: the result never holds a name.
         conversation = pseudonymise(conversation)

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import gzip
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -476,3 +477,31 @@ async def test_the_same_file_pseudonymised_is_another_analysis(make_client: Make
     assert plain.json()["conversationId"] != hidden.json()["conversationId"]
     assert hidden.json()["result"]["pseudonymised"] is True
     assert plain.json()["result"]["pseudonymised"] is False
+
+
+SLACK_DAY = json.dumps(
+    [
+        {"type": "message", "user": "U1", "text": "night", "ts": "1719876600.0"},
+        {"type": "message", "user": "U2", "text": "up", "ts": "1719877200.0"},
+    ]
+)
+
+
+async def test_a_time_zone_moves_the_hours_and_an_unknown_one_is_refused(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client()
+    utc = await client.post("/api/analyze?wait=true", json={"content": SLACK_DAY})
+    assert utc.json()["result"]["activity"]["byHour"][23] == 2  # 23:30 and 23:40 UTC
+    lisbon = await client.post(
+        "/api/analyze?wait=true", json={"content": SLACK_DAY, "timezone": "Europe/Lisbon"}
+    )
+    result = lisbon.json()["result"]
+    assert result["activity"]["byHour"][0] == 2
+    assert result["overview"]["timezone"] == "Europe/Lisbon"
+    assert lisbon.json()["conversationId"] != utc.json()["conversationId"]
+    refused = await client.post(
+        "/api/analyze", json={"content": SLACK_DAY, "timezone": "Mars/Olympus"}
+    )
+    assert refused.status_code == 400
+    assert "unknown time zone 'Mars/Olympus'" in refused.json()["error"]

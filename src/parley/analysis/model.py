@@ -68,6 +68,7 @@ class Conversation:
     title: str | None = None
     pseudonymised: bool = False  # names replaced by Person 1, Person 2, ... (pseudonyms.py)
     notes: ReadingNotes = field(default_factory=ReadingNotes)
+    timezone: str | None = None  # the IANA zone its times were moved to (zones.py)
 
     @property
     def speakers(self) -> list[str]:

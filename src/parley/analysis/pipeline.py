@@ -88,6 +88,8 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
             "timestampedMessages": prepared.timestamped,
             "timedMessages": prepared.timed,
             "timeResolutionSeconds": turns.time_resolution_seconds,
+            "timezone": conversation.timezone,
+            "timeBasis": _time_basis(conversation),
             "firstMessage": prepared.moment(min(_times(prepared.time), default=None)),
             "lastMessage": prepared.moment(max(_times(prepared.time), default=None)),
         },
@@ -104,6 +106,17 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
     bar.update("summary", 1.0, "summary")
     bar.done()
     return result
+
+
+def _time_basis(conversation: Conversation) -> str | None:
+    """How the hours read: "zone" (moved to `timezone`), "offset" (at the offsets the export
+    gives, UTC for Slack and Discord), "local" (the phone's wall time), None (no times)."""
+    stamps = [m.timestamp for m in conversation.messages if m.timestamp is not None]
+    if not stamps:
+        return None
+    if conversation.timezone is not None:
+        return "zone"
+    return "offset" if any(t.tzinfo is not None for t in stamps) else "local"
 
 
 def _times(times: list[float | None]) -> list[float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -31,6 +32,7 @@ ID_PATTERN = CONVERSATION_ID_PATTERN
 
 
 FormatName = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
+_ZONES = sorted(available_timezones())
 
 
 class _Request(BaseModel):
@@ -57,6 +59,16 @@ class _Request(BaseModel):
         description="Replace every name (speakers, mentions, system lines, the title), "
         "phone number and e-mail address with Person 1, Person 2, [phone], [email] "
         "before anything is analysed or stored",
+    )
+    timezone: str | None = Field(
+        None,
+        max_length=64,
+        # The schema names every zone the server knows (an unknown one is a 400).
+        json_schema_extra={"enum": [*_ZONES, None]},
+        description="An IANA time zone to read the export's instants in (Slack, Discord, "
+        "Telegram, any time with an offset), so hours and days are that zone's; times "
+        "without an offset (WhatsApp) are the phone's own and stay",
+        examples=["Europe/Lisbon"],
     )
 
 

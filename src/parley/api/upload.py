@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from parley.analysis.formats import check
+from parley.analysis.zones import zone
 from parley.api.schemas import ContentRequest, MessagesRequest
 from parley.errors import InputError, InputTooLargeError
 from parley.jobs import JobInput, validate_conversation_id
@@ -57,10 +58,14 @@ async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
         yield chunk
 
 
-def content_hash(data: bytes, format: str | None, pseudonymise: bool = False) -> str:
+def content_hash(
+    data: bytes, format: str | None, pseudonymise: bool = False, timezone: str | None = None
+) -> str:
     """The upload's identity: its bytes, the format asked for (none: detected) and the
     options that change the result (a pseudonymised analysis is another analysis)."""
-    options = b"\0pseudonymise" if pseudonymise else b""
+    options = (b"\0pseudonymise" if pseudonymise else b"") + (
+        b"\0tz=" + timezone.encode() if timezone else b""
+    )
     return hashlib.sha256((format or "").encode() + options + b"\0" + data).hexdigest()
 
 
@@ -86,14 +91,19 @@ class _Reader:
         force: bool,
         *,
         pseudonymise: bool = False,
+        timezone: str | None = None,
     ) -> Upload:
         if not data.strip():
             raise InputError("the conversation is empty")
         if conversation_id:
             validate_conversation_id(conversation_id)
         detected = check(data, filename=filename, format=format, max_expanded=self.max_expanded)
-        digest = content_hash(data, format, pseudonymise)
-        options = {"pseudonymise": True} if pseudonymise else {}
+        if timezone:
+            zone(timezone)  # an unknown zone is a 400 now, not a failed job later
+        digest = content_hash(data, format, pseudonymise, timezone)
+        options: dict[str, object] = {"pseudonymise": True} if pseudonymise else {}
+        if timezone:
+            options["timezone"] = timezone
         return Upload(
             # The format found here is the one the work parses with: no second detection.
             JobInput(data, filename, detected, options),
@@ -150,6 +160,7 @@ def _parse_json(body: bytes, reader: _Reader) -> Upload:
         parsed.conversationId,
         parsed.force,
         pseudonymise=parsed.pseudonymise,
+        timezone=parsed.timezone,
     )
 
 
@@ -184,6 +195,7 @@ async def _read_multipart(request: Request, reader: _Reader) -> Upload:
                 fields.get("conversationId") or None,
                 _flag(fields.get("force")),
                 pseudonymise=_flag(fields.get("pseudonymise")),
+                timezone=fields.get("timezone") or None,
             ),
             len(data),
         )

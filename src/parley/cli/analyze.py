@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from parley.analysis import analyze
 from parley.analysis.pseudonyms import pseudonymise
+from parley.analysis.zones import in_zone
 from parley.cli._input import add_input_arguments, input_label, read_conversation
 from parley.errors import InputError
 
@@ -40,6 +41,12 @@ def register(subparsers: Any) -> None:
         "--json", metavar="OUT.json", help="write the full result as JSON (- for stdout)"
     )
     p.add_argument("--html", metavar="REPORT.html", help="write a self-contained HTML report")
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="read the export's instants (Slack, Discord, Telegram) in this IANA time zone, "
+        "e.g. Europe/Lisbon, so hours and days are yours",
+    )
     p.add_argument(
         "--pseudonymise",
         action="store_true",
@@ -103,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     err.line(f"parsing {input_label(args)} …")
     conversation = read_conversation(args)
+    if args.timezone:
+        conversation = in_zone(conversation, args.timezone)
     if args.pseudonymise:
         conversation = pseudonymise(conversation)
     parsed = time.perf_counter()

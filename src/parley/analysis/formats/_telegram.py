@@ -9,7 +9,7 @@ message ids prefixed by the chat id so replies stay unambiguous.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from parley.analysis.model import Conversation, Message, MessageKind
@@ -109,6 +109,20 @@ def _parse_doc(doc: Any) -> Conversation:
     return Conversation(format=NAME, messages=messages, title=list_title(names, "chat"))
 
 
+def _instant(utc: datetime | None, local: datetime | None) -> datetime | None:
+    """The moment (`date_unixtime`) at the exporting device's offset, read from `date` (its
+    wall time): hours and days are the exporter's local ones, intervals stay exact."""
+    if utc is None:
+        return local
+    if local is None or local.tzinfo is not None:
+        return utc
+    offset = local - utc.replace(tzinfo=None)
+    quarters = round(offset.total_seconds() / 900)  # offsets are whole quarter hours
+    if abs(quarters) > 14 * 4:  # no zone is that far from UTC: not the same moment
+        return utc
+    return utc.astimezone(timezone(timedelta(minutes=15 * quarters)))
+
+
 def _message(item: Any, prefix: str, record: int) -> Message:
     if not _is_message(item):
         raise ParseError(
@@ -116,12 +130,13 @@ def _message(item: Any, prefix: str, record: int) -> Message:
             format=NAME,
             record=record,
         )
-    stamp = from_epoch(item.get("date_unixtime"))
-    if stamp is None and isinstance(item.get("date"), str):
+    local = None
+    if isinstance(item.get("date"), str):
         try:
-            stamp = datetime.fromisoformat(item["date"])
+            local = datetime.fromisoformat(item["date"])
         except ValueError:
             raise ParseError(f"bad date {item['date']!r}", format=NAME, record=record) from None
+    stamp = _instant(from_epoch(item.get("date_unixtime")), local)
     text = _text(item.get("text"), record)
     msg_id = f"{prefix}{item['id']}" if item.get("id") is not None else None
     reply = item.get("reply_to_message_id")

@@ -308,6 +308,9 @@ function reading(result) {
     `Read as ${label(d.format)}${d.runnerUp ? ` (it could also be read as ${label(d.runnerUp)}: choose the format on the form if that is what it is)` : ""}; ${plural(d.messages, "message")}.`,
   ];
   if (d.dateOrder) items.push(`Dates ${DATE_ORDERS[d.dateOrder] || d.dateOrder}: ${d.dateEvidence}.`);
+  const basis = result.overview?.timeBasis;
+  if (basis === "zone") items.push(`Hours and days in ${result.overview.timezone}.`);
+  else if (basis === "offset") items.push(`Hours as the export stores them${["slack", "discord"].includes(d.format) ? " (UTC)" : ""}: give a time zone (under Advanced) to read them as yours.`);
   if (d.timeResolutionSeconds === 60) items.push("Times to the minute: the export carries no seconds.");
   else if (d.timeResolutionSeconds === 1) items.push("Times to the second.");
   if (d.mergedLines) {

@@ -54,7 +54,7 @@ export async function getJSON(url) {
  * access token) or as the conversation's owner (`ownerToken`), when this browser is one. XMLHttpRequest rather
  * than fetch because it reports upload progress: `onUpload(fraction)`.
  */
-export function postAnalyze({ file, content, filename, format, conversationId, force, pseudonymise, ownerToken }, onUpload) {
+export function postAnalyze({ file, content, filename, format, conversationId, force, pseudonymise, timezone, ownerToken }, onUpload) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/analyze");
@@ -85,6 +85,7 @@ export function postAnalyze({ file, content, filename, format, conversationId, f
       if (conversationId) form.append("conversationId", conversationId);
       if (force) form.append("force", "true");
       if (pseudonymise) form.append("pseudonymise", "true");
+      if (timezone) form.append("timezone", timezone);
       xhr.send(form);
     } else {
       const body = { content };
@@ -93,6 +94,7 @@ export function postAnalyze({ file, content, filename, format, conversationId, f
       if (conversationId) body.conversationId = conversationId;
       if (force) body.force = true;
       if (pseudonymise) body.pseudonymise = true;
+      if (timezone) body.timezone = timezone;
       xhr.setRequestHeader("Content-Type", "application/json");
       xhr.send(JSON.stringify(body));
     }

@@ -726,6 +726,7 @@ function setUpForm() {
       conversationId: conversationId || null,
       force: $("force").checked,
       pseudonymise: $("pseudonymise").checked,
+      timezone: $("timezone").value.trim() || null,
     });
   });
 

@@ -236,7 +236,7 @@ def test_an_upload_shows_live_progress_then_every_chart(
     download = download_info.value
     assert download.suggested_filename.endswith(".json")
     result = json.loads(Path(download.path()).read_text(encoding="utf-8"))
-    assert result["schemaVersion"] == 1
+    assert result["schemaVersion"] == 2
     assert result["overview"]["messages"] == 100_000
     assert_charts_match_the_result(page, result)
     shoot_sections(tab, "desktop")

@@ -108,7 +108,7 @@ async def test_an_analysis_runs_from_post_through_progress_to_result(
     result = await client.get(started["links"]["result"])
     assert result.status_code == 200
     assert result.json()["hasResult"] is True
-    assert result.json()["result"]["schemaVersion"] == 1
+    assert result.json()["result"]["schemaVersion"] == 2
 
     job = (await client.get(started["links"]["job"])).json()
     assert job["hasResult"] is True
@@ -163,7 +163,7 @@ async def test_wait_true_runs_inline_and_returns_the_result(client: httpx.AsyncC
     response = await client.post("/api/analyze?wait=true", json={"content": WHATSAPP})
     assert response.status_code == 200
     assert response.json()["status"] == "completed"
-    assert response.json()["result"]["schemaVersion"] == 1
+    assert response.json()["result"]["schemaVersion"] == 2
 
 
 async def test_the_inline_mode_returns_the_result_in_the_post(make_client: MakeClient) -> None:

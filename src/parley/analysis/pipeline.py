@@ -20,7 +20,7 @@ from parley.analysis.turns import turn_taking
 
 __all__ = ["SCHEMA_VERSION", "analyze"]
 
-SCHEMA_VERSION = 1  # bump on any change a reader of the result could notice
+SCHEMA_VERSION = 2  # bump on any change a reader of the result could notice
 
 # Relative cost of each stage on a large chat, measured with the benchmark; only the
 # smoothness of the progress bar depends on these.

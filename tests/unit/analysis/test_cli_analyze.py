@@ -26,7 +26,7 @@ def test_analyze_writes_json_and_html_and_prints_the_summary(
     code = main(["analyze", str(chat_file), "--json", str(out_json), "--html", str(out_html)])
     assert code == 0
     result = json.loads(out_json.read_text(encoding="utf-8"))
-    assert result["schemaVersion"] == 1
+    assert result["schemaVersion"] == 2
     assert result["format"] == "whatsapp"
     assert result["participation"]["authoredMessages"] == 800
     assert out_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

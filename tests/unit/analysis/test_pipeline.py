@@ -37,7 +37,7 @@ def test_progress_calls_are_bounded_not_one_per_message() -> None:
 
 def test_result_is_versioned_and_strict_json() -> None:
     result = analyze(chat(("Ann", "hi 😂", 0), ("Bob", "yo?", 1)))
-    assert result["schemaVersion"] == SCHEMA_VERSION == 1
+    assert result["schemaVersion"] == SCHEMA_VERSION == 2
     text = json.dumps(result, allow_nan=False)
     assert json.loads(text) == result
 

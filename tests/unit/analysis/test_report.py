@@ -77,7 +77,7 @@ def test_embedded_data_is_the_full_result_and_cannot_close_its_script(hostile_ht
     parser = _Tags()
     parser.feed(hostile_html)
     data = json.loads(parser.data)
-    assert data["schemaVersion"] == 1
+    assert data["schemaVersion"] == 2
     assert HOSTILE in {s["speaker"] for s in data["participation"]["speakers"]}
     assert "</" not in parser.data
 

@@ -45,6 +45,7 @@ __all__ = [
     "UnauthorizedError",
     "UnknownFormatError",
     "WorkerLostError",
+    "in_file",
 ]
 
 
@@ -184,3 +185,16 @@ class StoredValueError(StoreError):
 
 def _rebuild(cls: type[ParleyError], args: tuple[Any, ...], kwargs: dict[str, Any]) -> ParleyError:
     return cls(*args, **kwargs)
+
+
+def in_file(error: InputError, filename: str | None) -> InputError:
+    """`error` of one file among several, its message naming the file: the person must
+    know which export to fix."""
+    name = filename or "a file"
+    if isinstance(error, ParseError):
+        return ParseError(
+            f"{name}: {error.detail}", format=error.format, line=error.line, record=error.record
+        )
+    if isinstance(error, UnknownFormatError):
+        return UnknownFormatError(f"{name}: {error}", tried=error.tried)
+    return InputError(f"{name}: {error}")

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from parley.analysis import analyze
 from parley.analysis.formats import parse
+from parley.analysis.merge import merge
+from parley.analysis.model import Conversation
 from parley.analysis.pseudonyms import pseudonymise
 from parley.analysis.zones import in_zone
-from parley.jobs.input import JobInput
+from parley.errors import InputError, in_file
+from parley.jobs.input import InputFile, JobInput
 
 if TYPE_CHECKING:  # the process running the work never imports the pool's parent side
     from parley.jobs.execution import WorkEvents
@@ -25,11 +28,23 @@ __all__ = ["PARSE_SHARE", "analyze_input"]
 PARSE_SHARE = 10.0
 
 
+def _parse_file(file: InputFile) -> Conversation:
+    """One file of several; its errors name it, so the person knows which to fix."""
+    try:
+        return parse(file.data, filename=file.filename, format=file.format)
+    except InputError as exc:
+        raise in_file(exc, file.filename) from None
+
+
 def analyze_input(input: JobInput, events: WorkEvents) -> dict[str, Any]:
     """Parse the input (detecting its format unless given), say it was accepted, then
     analyse it. Parse errors propagate as ParseError/UnknownFormatError."""
     events.progress("parsing", 0.0, "Reading the conversation")
-    conversation = parse(input.data, filename=input.filename, format=input.format)
+    if input.more:
+        # Several exports, one analysis: each is parsed on its own, then merged.
+        conversation = merge([(f.filename, _parse_file(f)) for f in input.files])
+    else:
+        conversation = parse(input.data, filename=input.filename, format=input.format)
     if isinstance(input.options.get("timezone"), str):
         conversation = in_zone(conversation, input.options["timezone"])
     if input.options.get("pseudonymise"):

@@ -735,3 +735,21 @@ def test_names_can_be_replaced_before_anything_is_analysed(tab: Tab) -> None:
         assert not re.search(rf"\b{secret}\b", shown), secret
     assert "Person 1" in text(page, "#participants")
     assert tab.errors == []
+
+
+def test_several_exports_dropped_together_are_one_conversation(tab: Tab, tmp_path: Path) -> None:
+    january = tmp_path / "January.txt"
+    january.write_text("12/01/2024, 09:00 - Ana: hi\n13/01/2024, 10:00 - Ben: still there?\n")
+    february = tmp_path / "February.txt"
+    february.write_text("13/01/2024, 10:00 - Ben: still there?\n12/02/2024, 08:00 - Ana: back\n")
+    page = tab.page
+    page.goto("/")
+    page.set_input_files("#file", [str(january), str(february)])
+    assert "2 exports, analysed as one conversation" in text(page, "#file-chosen")
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED)
+    said = text(page, "#reading")
+    assert "Read from 2 exports" in said
+    assert "1 overlapping message counted once" in said
+    assert "3 messages" in text(page, "#summary")
+    assert tab.errors == []

@@ -505,3 +505,38 @@ async def test_a_time_zone_moves_the_hours_and_an_unknown_one_is_refused(
     )
     assert refused.status_code == 400
     assert "unknown time zone 'Mars/Olympus'" in refused.json()["error"]
+
+
+async def test_several_exports_in_one_upload_are_one_conversation(
+    make_client: MakeClient,
+) -> None:
+    client = await make_client()
+    january = b"12/01/2024, 09:00 - Ana: hi\n13/01/2024, 10:00 - Ben: still there?\n"
+    february = b"13/01/2024, 10:00 - Ben: still there?\n12/02/2024, 08:00 - Ana: back\n"
+    posted = await client.post(
+        "/api/analyze?wait=true",
+        files=[("file", ("january.txt", january)), ("file", ("february.txt", february))],
+    )
+    assert posted.status_code == 200, posted.text
+    result = posted.json()["result"]
+    assert result["overview"]["messages"] == 3
+    assert result["duplicatesDropped"] == 1
+    assert [s["filename"] for s in result["sources"]] == ["january.txt", "february.txt"]
+    again = await client.post(
+        "/api/analyze",
+        files=[("file", ("january.txt", january)), ("file", ("february.txt", february))],
+    )
+    assert again.json()["deduplicated"] is True  # the same files: the same analysis
+    one = await client.post("/api/analyze?wait=true", files={"file": ("january.txt", january)})
+    assert one.json()["conversationId"] != posted.json()["conversationId"]
+
+
+async def test_a_broken_file_among_several_is_named(make_client: MakeClient) -> None:
+    client = await make_client()
+    good = b"12/01/2024, 09:00 - Ana: hi\n"
+    refused = await client.post(
+        "/api/analyze",
+        files=[("file", ("good.txt", good)), ("file", ("broken.json", b'{"messages": [1,'))],
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("broken.json: ")

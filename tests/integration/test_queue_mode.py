@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from parley.errors import JobConflictError, QueueFullError, StoreFullError
-from parley.jobs import ErrorCode, Job, JobInput, JobStatus, JobStore, StoreConfig
+from parley.jobs import ErrorCode, InputFile, Job, JobInput, JobStatus, JobStore, StoreConfig
 from parley.jobs.drivers import QueueDriver, Submission
 from parley.jobs.execution import Work
 from parley.jobs.queue import JobQueue
@@ -107,6 +107,18 @@ async def test_a_submitted_job_waits_with_its_input_and_one_stream_entry(kv: KV)
     info = await JobQueue(kv, store.keys, CONTRACT_TTL).info()
     assert (info.length, info.waiting, info.pending) == (1, 1, 0)
     assert (await kv.ttl(store.keys.input(job.job_id)) or 0) > CONTRACT_TTL - 5
+
+
+async def test_an_input_of_several_files_is_stored_and_read_back_whole(kv: KV) -> None:
+    several = JobInput(
+        b"first", "a.txt", "whatsapp", {"pseudonymise": True},
+        (InputFile(b"second file", "b.json", None), InputFile(b"", "empty.txt", "signal")),
+    )  # fmt: skip
+    job = await submit(kv, "c-several", several)
+    stored = await store_of(kv).load_input(job.job_id)
+    assert stored == several
+    assert stored is not None
+    assert [f.data for f in stored.files] == [b"first", b"second file", b""]
 
 
 async def test_a_burst_worker_runs_the_queue_empty_then_exits(

@@ -14,6 +14,7 @@ __all__ = [
     "MessageKind",
     "ProgressCallback",
     "ReadingNotes",
+    "SourceFile",
     "message_to_json",
 ]
 
@@ -60,6 +61,16 @@ class ReadingNotes:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file of a conversation read from several (merge.py)."""
+
+    filename: str | None
+    format: str
+    messages: int  # as read from the file
+    duplicates: int  # of them, already in an earlier file: counted once
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """A parsed conversation: its messages in source order and the format they came from."""
 
@@ -69,6 +80,7 @@ class Conversation:
     pseudonymised: bool = False  # names replaced by Person 1, Person 2, ... (pseudonyms.py)
     notes: ReadingNotes = field(default_factory=ReadingNotes)
     timezone: str | None = None  # the IANA zone its times were moved to (zones.py)
+    sources: tuple[SourceFile, ...] = ()  # the files it was read from, when several
 
     @property
     def speakers(self) -> list[str]:

@@ -80,6 +80,8 @@ def analyze(conversation: Conversation, progress: ProgressCallback | None = None
         "format": conversation.format,
         "title": conversation.title,
         "pseudonymised": conversation.pseudonymised,
+        "sources": to_json(list(conversation.sources)),
+        "duplicatesDropped": sum(s.duplicates for s in conversation.sources),
         "overview": {
             "messages": prepared.n,
             "authoredMessages": part.authored_messages,

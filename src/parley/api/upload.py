@@ -20,13 +20,14 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from parley.analysis.formats import check
 from parley.analysis.zones import zone
 from parley.api.schemas import ContentRequest, MessagesRequest
-from parley.errors import InputError, InputTooLargeError
-from parley.jobs import JobInput, validate_conversation_id
+from parley.errors import InputError, InputTooLargeError, in_file
+from parley.jobs import InputFile, JobInput, validate_conversation_id
 from parley.settings import Settings
 
 __all__ = ["Upload", "read_upload"]
 
 T = TypeVar("T")
+MAX_FILES = 20  # exports analysed as one conversation, in one upload
 # Bodies above this are decoded and hashed in a thread (~1 ms of work on the loop).
 _OFFLOAD_BYTES = 256 * 1024
 
@@ -92,21 +93,32 @@ class _Reader:
         *,
         pseudonymise: bool = False,
         timezone: str | None = None,
+        more: list[tuple[bytes, str | None]] | None = None,
     ) -> Upload:
+        """An upload of `data` (and of the `more` files, analysed as one conversation)."""
         if not data.strip():
             raise InputError("the conversation is empty")
         if conversation_id:
             validate_conversation_id(conversation_id)
-        detected = check(data, filename=filename, format=format, max_expanded=self.max_expanded)
+        detected = _checked(data, filename, format, self.max_expanded, several=bool(more))
+        others = [
+            InputFile(d, name, _checked(d, name, format, self.max_expanded, several=True))
+            for d, name in more or []
+        ]
         if timezone:
             zone(timezone)  # an unknown zone is a 400 now, not a failed job later
         digest = content_hash(data, format, pseudonymise, timezone)
+        if others:
+            # Several files: the identity of each, in order, is the identity of the whole.
+            digest = hashlib.sha256(
+                "".join([digest, *(content_hash(f.data, format) for f in others)]).encode()
+            ).hexdigest()
         options: dict[str, object] = {"pseudonymise": True} if pseudonymise else {}
         if timezone:
             options["timezone"] = timezone
         return Upload(
             # The format found here is the one the work parses with: no second detection.
-            JobInput(data, filename, detected, options),
+            JobInput(data, filename, detected, options, tuple(others)),
             conversation_id or derive_conversation_id(digest),
             force,
             digest,
@@ -164,6 +176,21 @@ def _parse_json(body: bytes, reader: _Reader) -> Upload:
     )
 
 
+def _checked(
+    data: bytes, filename: str | None, format: str | None, max_expanded: int, *, several: bool
+) -> str:
+    """The file's format, checked before the job starts; with several files, an error
+    names the file."""
+    if not several:
+        return check(data, filename=filename, format=format, max_expanded=max_expanded)
+    try:
+        if not data.strip():
+            raise InputError("it is empty")
+        return check(data, filename=filename, format=format, max_expanded=max_expanded)
+    except InputError as exc:
+        raise in_file(exc, filename) from None
+
+
 def _flag(value: str | None) -> bool:
     """A form's checkbox: `on` (what a browser sends), `true`, `1` or `yes`."""
     return (value or "").lower() in ("1", "true", "yes", "on")
@@ -173,7 +200,7 @@ async def _read_multipart(request: Request, reader: _Reader) -> Upload:
     parser = MultiPartParser(
         request.headers,
         _limited(request, reader.max_bytes),
-        max_files=1,
+        max_files=MAX_FILES,
         max_fields=8,
         max_part_size=1024,
     )
@@ -182,22 +209,23 @@ async def _read_multipart(request: Request, reader: _Reader) -> Upload:
     except MultiPartException as exc:
         raise InputError(f"invalid multipart upload: {exc.message}") from None
     try:
-        file = form.get("file")
-        if not isinstance(file, UploadFile):
+        files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+        if not files:
             raise InputError('a multipart upload needs the conversation in a field named "file"')
-        data = await file.read()
+        datas = [await f.read() for f in files]
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         return await _off_loop(
             lambda: reader.upload(
-                data,
-                file.filename,
+                datas[0],
+                files[0].filename,
                 fields.get("format") or None,
                 fields.get("conversationId") or None,
                 _flag(fields.get("force")),
                 pseudonymise=_flag(fields.get("pseudonymise")),
                 timezone=fields.get("timezone") or None,
+                more=list(zip(datas[1:], [f.filename for f in files[1:]], strict=True)),
             ),
-            len(data),
+            sum(len(d) for d in datas),
         )
     finally:
         await form.close()

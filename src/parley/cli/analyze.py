@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from parley.analysis import analyze
+from parley.analysis.formats import parse_path
+from parley.analysis.merge import merge
+from parley.analysis.model import Conversation
 from parley.analysis.pseudonyms import pseudonymise
 from parley.analysis.zones import in_zone
 from parley.cli._input import add_input_arguments, input_label, read_conversation
-from parley.errors import InputError
+from parley.errors import InputError, in_file
 
 __all__ = ["register", "run"]
 
@@ -37,6 +40,13 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_input_arguments(p, "analyse")
+    p.add_argument(
+        "more",
+        metavar="MORE",
+        nargs="*",
+        help="more exports, analysed with FILE as one conversation (the same chat exported "
+        "twice, or one group across apps): overlapping messages are counted once",
+    )
     p.add_argument(
         "--json", metavar="OUT.json", help="write the full result as JSON (- for stdout)"
     )
@@ -105,11 +115,29 @@ def _write(path: str, text: str, what: str, newline: str | None = None) -> None:
         raise InputError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
 
 
+def _read_more(name: str, args: argparse.Namespace) -> Conversation:
+    try:
+        return parse_path(name, format=args.format)
+    except InputError as exc:
+        raise in_file(exc, name) from None
+
+
 def run(args: argparse.Namespace) -> int:
     err = _Reporter(sys.stderr)
     started = time.perf_counter()
     err.line(f"parsing {input_label(args)} …")
     conversation = read_conversation(args)
+    if args.more:
+        conversation = merge(
+            [
+                (Path(str(args.file)).name, conversation),
+                *((Path(name).name, _read_more(name, args)) for name in args.more),
+            ]
+        )
+        dropped = sum(s.duplicates for s in conversation.sources)
+        err.line(
+            f"merged {len(args.more) + 1} exports; {dropped:,} overlapping messages counted once"
+        )
     if args.timezone:
         conversation = in_zone(conversation, args.timezone)
     if args.pseudonymise:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from parley._lazy import exports
 
 if TYPE_CHECKING:
-    from parley.jobs.input import JobInput
+    from parley.jobs.input import InputFile, JobInput
     from parley.jobs.keys import (
         KeyLayout,
         new_job_id,
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "JobInput": "input",
+    "InputFile": "input",
     **dict.fromkeys(
         ("KeyLayout", "new_job_id", "validate_conversation_id", "validate_job_id"), "keys"
     ),
@@ -34,6 +35,7 @@ _WHERE = {
 
 __all__ = [
     "ErrorCode",
+    "InputFile",
     "Job",
     "JobError",
     "JobInput",

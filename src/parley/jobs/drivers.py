@@ -242,9 +242,7 @@ class QueueDriver(_Base):
             return Submitted(job, False)
         data = submission.input
         encoded = (
-            await asyncio.to_thread(data.encode)
-            if len(data.data) > _OFFLOAD_BYTES
-            else data.encode()
+            await asyncio.to_thread(data.encode) if data.size > _OFFLOAD_BYTES else data.encode()
         )
         try:
             await self.store.save_input(job, encoded)

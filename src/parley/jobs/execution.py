@@ -227,7 +227,7 @@ class ProcessExecution:
 
     async def _send(self, slot: _Slot, task: tuple[Work, JobInput]) -> None:
         try:
-            if len(task[1].data) > _OFFLOAD_BYTES:
+            if task[1].size > _OFFLOAD_BYTES:
                 await asyncio.get_running_loop().run_in_executor(self._io, slot.conn.send, task)
             else:
                 slot.conn.send(task)

@@ -17,7 +17,7 @@ const LANGUAGE_NAMES = { en: "English", es: "Spanish", fr: "French", de: "German
 export const FORMAT_LABELS = {
   whatsapp: "WhatsApp", telegram: "Telegram", slack: "Slack", discord: "Discord", chatgpt: "ChatGPT",
   messages: "a message list", instagram: "Instagram or Messenger", signal: "Signal", vtt: "WebVTT subtitles",
-  srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV",
+  srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV", mixed: "Several formats",
 };
 
 /** "WhatsApp · 308 messages · 2024-06-03 to 2024-06-23": what the result is of. */
@@ -307,6 +307,11 @@ function reading(result) {
   const items = [
     `Read as ${label(d.format)}${d.runnerUp ? ` (it could also be read as ${label(d.runnerUp)}: choose the format on the form if that is what it is)` : ""}; ${plural(d.messages, "message")}.`,
   ];
+  const sources = result.sources || [];
+  if (sources.length > 1) {
+    const file = (s) => `${s.filename || "a file"} (${label(s.format)}, ${plural(s.messages, "message")}${s.duplicates ? `, ${num(s.duplicates)} already in an earlier file` : ""})`;
+    items.push(`Read from ${plural(sources.length, "export")}: ${sources.map(file).join("; ")}. ${result.duplicatesDropped ? `${plural(result.duplicatesDropped, "overlapping message")} counted once.` : "No message was in two of them."}`);
+  }
   if (d.dateOrder) items.push(`Dates ${DATE_ORDERS[d.dateOrder] || d.dateOrder}: ${d.dateEvidence}.`);
   const basis = result.overview?.timeBasis;
   if (basis === "zone") items.push(`Hours and days in ${result.overview.timezone}.`);

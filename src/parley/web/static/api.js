@@ -54,7 +54,7 @@ export async function getJSON(url) {
  * access token) or as the conversation's owner (`ownerToken`), when this browser is one. XMLHttpRequest rather
  * than fetch because it reports upload progress: `onUpload(fraction)`.
  */
-export function postAnalyze({ file, content, filename, format, conversationId, force, pseudonymise, timezone, ownerToken }, onUpload) {
+export function postAnalyze({ file, more, content, filename, format, conversationId, force, pseudonymise, timezone, ownerToken }, onUpload) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/analyze");
@@ -81,6 +81,7 @@ export function postAnalyze({ file, content, filename, format, conversationId, f
     if (file) {
       const form = new FormData();
       form.append("file", file, file.name);
+      for (const extra of more || []) form.append("file", extra, extra.name); // one conversation
       if (format) form.append("format", format);
       if (conversationId) form.append("conversationId", conversationId);
       if (force) form.append("force", "true");

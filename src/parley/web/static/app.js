@@ -271,7 +271,8 @@ async function inputText(input) {
 
 async function submit(input) {
   const run = ++state.run;
-  state.lastInput = { ...input, sentAs: undefined, label: input.file ? input.file.name : input.filename || "pasted text" };
+  const files = input.file ? (input.more?.length ? `${input.file.name} and ${plural(input.more.length, "more export")}` : input.file.name) : null;
+  state.lastInput = { ...input, sentAs: undefined, label: files || input.filename || "pasted text" };
   state.conversationId = input.conversationId;
   state.result = null;
   showStatus(input.conversationId, { stage: "uploading", percent: 0, message: input.file ? input.file.name : "pasted text" });
@@ -298,7 +299,7 @@ async function submit(input) {
     // The owner token comes only with a job this request created: it lets this browser
     // erase the conversation later. A deduplicated answer keeps the one held already.
     const owned = body.ownerToken ? { ownerToken: body.ownerToken } : {};
-    remember({ conversationId: body.conversationId, jobId: body.jobId, name: input.file?.name || input.filename || "pasted text", savedAt: Date.now(), expired: false, ...owned });
+    remember({ conversationId: body.conversationId, jobId: body.jobId, name: state.lastInput?.label || input.filename || "pasted text", savedAt: Date.now(), expired: false, ...owned });
     renderRecent();
     history.pushState(null, "", `#/c/${encodeURIComponent(body.conversationId)}`);
     await follow(run, body.conversationId, body.jobId, body.status, body.error);
@@ -653,11 +654,17 @@ function freshForm() {
   $("advanced").open = false;
 }
 
-function chosenFile(file) {
-  state.file = file;
-  show($("file-chosen"), Boolean(file));
-  $("file-name").textContent = file ? `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)` : "";
-  $("drop").classList.toggle("has-file", Boolean(file));
+/** The files chosen or dropped: one export, or several analysed as one conversation. */
+function chosenFile(files) {
+  const list = files ? [...files] : [];
+  state.file = list[0] || null;
+  state.more = list.slice(1);
+  show($("file-chosen"), list.length > 0);
+  const kb = Math.max(1, Math.round(list.reduce((sum, f) => sum + f.size, 0) / 1024));
+  $("file-name").textContent = list.length > 1
+    ? `${list.length} exports, analysed as one conversation: ${list.map((f) => f.name).join(", ")} (${kb} KB)`
+    : list.length ? `${list[0].name} (${kb} KB)` : "";
+  $("drop").classList.toggle("has-file", list.length > 0);
 }
 
 function formError(text) {
@@ -672,7 +679,7 @@ function formError(text) {
 
 function setUpForm() {
   const fileInput = $("file");
-  fileInput.addEventListener("change", () => chosenFile(fileInput.files[0] || null));
+  fileInput.addEventListener("change", () => chosenFile(fileInput.files));
   $("file-clear").addEventListener("click", () => {
     fileInput.value = "";
     chosenFile(null);
@@ -689,8 +696,8 @@ function setUpForm() {
   }
   drop.addEventListener("drop", (event) => {
     event.preventDefault();
-    const file = event.dataTransfer?.files?.[0];
-    if (file) chosenFile(file);
+    const files = event.dataTransfer?.files;
+    if (files?.length) chosenFile(files);
   });
   // A file dropped anywhere else should not make the browser navigate away.
   window.addEventListener("dragover", (event) => event.preventDefault());
@@ -721,6 +728,7 @@ function setUpForm() {
     formError("");
     submit({
       file: state.file || null,
+      more: state.file ? state.more : [],
       content: state.file ? null : content,
       format: $("format").value || null,
       conversationId: conversationId || null,

@@ -36,6 +36,9 @@ EXPECTED = {
     "transcript_timed.txt": "transcript",
     "chat.csv": "csv",
     "chat_semicolon.csv": "csv",
+    "imessage_+15558675309.txt": "imessage",
+    "line_en.txt": "line",
+    "line_ja.txt": "line",
 }
 
 

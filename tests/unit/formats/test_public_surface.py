@@ -14,7 +14,7 @@ def test_public_names_are_exactly_the_documented_interface() -> None:
 def test_format_names_list_every_required_format_once() -> None:
     required = {
         "whatsapp", "telegram", "slack", "discord", "chatgpt", "messages",
-        "instagram", "signal", "vtt", "srt", "transcript", "csv",
+        "instagram", "signal", "vtt", "srt", "transcript", "csv", "imessage", "line",
     }  # fmt: skip
     assert set(formats.FORMAT_NAMES) == required
     assert len(formats.FORMAT_NAMES) == len(required)

@@ -24,7 +24,9 @@ from parley.errors import InputError, ParleyError, ParseError, UnknownFormatErro
 from . import (
     _chatgpt,
     _discord,
+    _imessage,
     _instagram,
+    _line,
     _signal,
     _slack,
     _subtitles,
@@ -101,6 +103,8 @@ _FORMATS: tuple[_Format, ...] = (
         _instagram.parse_archive,
     ),
     _Format("signal", _signal.detect, _signal.parse, False, (".txt",)),
+    _Format("imessage", _imessage.detect, _imessage.parse, False, (".txt",)),
+    _Format("line", _line.detect, _line.parse, False, (".txt",)),
     _Format("vtt", _subtitles.detect_vtt, _subtitles.parse_vtt, False, (".vtt",)),
     _Format("srt", _subtitles.detect_srt, _subtitles.parse_srt, False, (".srt",)),
     _Format("transcript", _transcript.detect, _transcript.parse, False, (".txt", ".md")),
@@ -108,7 +112,8 @@ _FORMATS: tuple[_Format, ...] = (
 )
 _BY_NAME = {f.name: f for f in _FORMATS}
 _DETECT_ORDER = (
-    "vtt", "srt", "signal", "whatsapp", "telegram", "slack", "discord", "chatgpt",
+    "vtt", "srt", "signal", "whatsapp", "imessage", "line", "telegram", "slack", "discord",
+    "chatgpt",
     "instagram", "messages", "csv", "transcript",
 )  # fmt: skip
 

@@ -18,6 +18,7 @@ export const FORMAT_LABELS = {
   whatsapp: "WhatsApp", telegram: "Telegram", slack: "Slack", discord: "Discord", chatgpt: "ChatGPT",
   messages: "a message list", instagram: "Instagram or Messenger", signal: "Signal", vtt: "WebVTT subtitles",
   srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV", mixed: "Several formats",
+  imessage: "iMessage", line: "LINE", googlechat: "Google Chat", teams: "Microsoft Teams",
 };
 
 /** "WhatsApp · 308 messages · 2024-06-03 to 2024-06-23": what the result is of. */

@@ -39,6 +39,9 @@ EXPECTED = {
     "imessage_+15558675309.txt": "imessage",
     "line_en.txt": "line",
     "line_ja.txt": "line",
+    "googlechat_messages.json": "googlechat",
+    "teams_messages.json": "teams",
+    "teams_graph.json": "teams",
 }
 
 

@@ -24,6 +24,7 @@ from parley.errors import InputError, ParleyError, ParseError, UnknownFormatErro
 from . import (
     _chatgpt,
     _discord,
+    _googlechat,
     _imessage,
     _instagram,
     _line,
@@ -31,6 +32,7 @@ from . import (
     _slack,
     _subtitles,
     _table,
+    _teams,
     _telegram,
     _transcript,
     _whatsapp,
@@ -102,6 +104,8 @@ _FORMATS: tuple[_Format, ...] = (
         _instagram.detect_archive,
         _instagram.parse_archive,
     ),
+    _Format("googlechat", _googlechat.detect, _googlechat.parse, True, (".json",)),
+    _Format("teams", _teams.detect, _teams.parse, True, (".json",)),
     _Format("signal", _signal.detect, _signal.parse, False, (".txt",)),
     _Format("imessage", _imessage.detect, _imessage.parse, False, (".txt",)),
     _Format("line", _line.detect, _line.parse, False, (".txt",)),
@@ -113,7 +117,7 @@ _FORMATS: tuple[_Format, ...] = (
 _BY_NAME = {f.name: f for f in _FORMATS}
 _DETECT_ORDER = (
     "vtt", "srt", "signal", "whatsapp", "imessage", "line", "telegram", "slack", "discord",
-    "chatgpt",
+    "chatgpt", "googlechat", "teams",
     "instagram", "messages", "csv", "transcript",
 )  # fmt: skip
 

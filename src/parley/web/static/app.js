@@ -233,7 +233,7 @@ async function parseProblem(message, details) {
     const starts = message.match(/it starts ('.*?')\)/)?.[1];
     text = "parley could not tell what kind of export this is"
       + (starts ? ` (it starts ${starts})` : "")
-      + ". It reads WhatsApp, Telegram, Slack, Discord, ChatGPT, Instagram, Messenger and Signal exports, subtitles, meeting transcripts and CSV. If you know which one it is, choose it under “Format”.";
+      + ". It reads WhatsApp, Telegram, Slack, Discord, iMessage, LINE, Google Chat, Teams, ChatGPT, Instagram, Messenger and Signal exports, subtitles, meeting transcripts and CSV. If you know which one it is, choose it under “Format”.";
   } else if (format) {
     text = `This looks like ${/^[a-z]/.test(format) ? format : `a ${format} export`}, but it does not read as one`
       + `${details.line ? ` at line ${details.line}` : ""}: ${forPeople(message)}`

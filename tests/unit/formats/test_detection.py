@@ -42,6 +42,8 @@ EXPECTED = {
     "googlechat_messages.json": "googlechat",
     "teams_messages.json": "teams",
     "teams_graph.json": "teams",
+    "messenger_message_1.html": "messenger",
+    "messenger_2021.html": "messenger",
 }
 
 

@@ -15,7 +15,7 @@ def test_format_names_list_every_required_format_once() -> None:
     required = {
         "whatsapp", "telegram", "slack", "discord", "chatgpt", "messages",
         "instagram", "signal", "vtt", "srt", "transcript", "csv", "imessage", "line",
-        "googlechat", "teams",
+        "googlechat", "teams", "messenger",
     }  # fmt: skip
     assert set(formats.FORMAT_NAMES) == required
     assert len(formats.FORMAT_NAMES) == len(required)

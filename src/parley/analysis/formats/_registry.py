@@ -28,6 +28,7 @@ from . import (
     _imessage,
     _instagram,
     _line,
+    _messenger,
     _signal,
     _slack,
     _subtitles,
@@ -106,6 +107,7 @@ _FORMATS: tuple[_Format, ...] = (
     ),
     _Format("googlechat", _googlechat.detect, _googlechat.parse, True, (".json",)),
     _Format("teams", _teams.detect, _teams.parse, True, (".json",)),
+    _Format("messenger", _messenger.detect, _messenger.parse, False, (".html", ".htm")),
     _Format("signal", _signal.detect, _signal.parse, False, (".txt",)),
     _Format("imessage", _imessage.detect, _imessage.parse, False, (".txt",)),
     _Format("line", _line.detect, _line.parse, False, (".txt",)),
@@ -117,7 +119,7 @@ _FORMATS: tuple[_Format, ...] = (
 _BY_NAME = {f.name: f for f in _FORMATS}
 _DETECT_ORDER = (
     "vtt", "srt", "signal", "whatsapp", "imessage", "line", "telegram", "slack", "discord",
-    "chatgpt", "googlechat", "teams",
+    "chatgpt", "googlechat", "teams", "messenger",
     "instagram", "messages", "csv", "transcript",
 )  # fmt: skip
 

@@ -19,6 +19,7 @@ export const FORMAT_LABELS = {
   messages: "a message list", instagram: "Instagram or Messenger", signal: "Signal", vtt: "WebVTT subtitles",
   srt: "SRT subtitles", transcript: "a meeting transcript", csv: "CSV", mixed: "Several formats",
   imessage: "iMessage", line: "LINE", googlechat: "Google Chat", teams: "Microsoft Teams",
+  messenger: "Messenger (HTML)",
 };
 
 /** "WhatsApp · 308 messages · 2024-06-03 to 2024-06-23": what the result is of. */

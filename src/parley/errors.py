@@ -104,15 +104,30 @@ class ParseError(InputError):
 class UnknownFormatError(InputError):
     """No known format matches the input."""
 
-    def __init__(self, message: str, *, tried: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        tried: tuple[str, ...] = (),
+        closest: str | None = None,
+        line: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.tried = tried
+        self.closest = closest  # the format it looks most like, when one comes near
+        self.line = line  # the first line that does not fit that format
 
     def details(self) -> dict[str, Any]:
-        return {"tried": list(self.tried)} if self.tried else {}
+        found: dict[str, Any] = {"tried": list(self.tried)} if self.tried else {}
+        if self.closest is not None:
+            found["closest"] = self.closest
+        if self.line is not None:
+            found["line"] = self.line
+        return found
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (UnknownFormatError, self.args, {"tried": self.tried}))
+        state = {"tried": self.tried, "closest": self.closest, "line": self.line}
+        return (_rebuild, (UnknownFormatError, self.args, state))
 
 
 class InputTooLargeError(ParleyError):
@@ -196,5 +211,7 @@ def in_file(error: InputError, filename: str | None) -> InputError:
             f"{name}: {error.detail}", format=error.format, line=error.line, record=error.record
         )
     if isinstance(error, UnknownFormatError):
-        return UnknownFormatError(f"{name}: {error}", tried=error.tried)
+        return UnknownFormatError(
+            f"{name}: {error}", tried=error.tried, closest=error.closest, line=error.line
+        )
     return InputError(f"{name}: {error}")

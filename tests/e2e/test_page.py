@@ -753,3 +753,13 @@ def test_several_exports_dropped_together_are_one_conversation(tab: Tab, tmp_pat
     assert "1 overlapping message counted once" in said
     assert "3 messages" in text(page, "#summary")
     assert tab.errors == []
+
+
+def test_a_file_that_almost_fits_a_format_names_it_and_shows_the_line(tab: Tab) -> None:
+    page = tab.page
+    paste_text(page, "13:40\tAlice\tHi!\n13:41\tBob\thello\n-- cut here --\n13:42\tAlice\tbye\n")
+    page.wait_for_selector(PROBLEM)
+    said = text(page, "#problem-text")
+    assert "This looks most like a LINE export, but not all of it reads as one: line 3" in said
+    assert text(page, "#problem-where .bad-line") == "-- cut here --"
+    assert tab.errors == []

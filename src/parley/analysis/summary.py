@@ -161,7 +161,11 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
     if content.media:
         extras.append(_count(content.media, "media message"))
     if extras:
-        lines.append("There were " + ", ".join(extras) + ".")
+        # "There was 1 question", "There were 2 questions, 1 link": the verb agrees with
+        # the first count, as it is read.
+        first = content.questions or content.links or content.emoji or content.media
+        verb = "There was" if first == 1 else "There were"
+        lines.append(f"{verb} " + ", ".join(extras) + ".")
     numbers.update(
         questions=content.questions, links=content.links, emoji=content.emoji, media=content.media
     )

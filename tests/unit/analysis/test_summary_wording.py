@@ -43,3 +43,9 @@ def test_system_lines_are_not_activity() -> None:
     activity = analyze(Conversation("whatsapp", messages))["activity"]
     assert activity["busiestDayMessages"] == 2
     assert sum(activity["byWeekday"]) == 2
+
+
+def test_one_question_is_was_not_were() -> None:
+    messages = [Message("Ann", "lunch?", datetime(2024, 1, 1, 9)), Message("Bob", "yes")]
+    headlines = analyze(Conversation("test", messages))["summary"]["headlines"]
+    assert "There was 1 question." in headlines

@@ -150,3 +150,20 @@ def test_several_named_parts_are_listed_then_counted() -> None:
     assert list_title(["a", "b", "c", "d"], "chat") == "a, b, c and 1 more chat"
     assert list_title(["a", "b", "c", "d", "e"], "channel") == "a, b, c and 2 more channels"
     assert list_title([], "chat") is None
+
+
+def test_an_unknown_input_names_the_format_it_looks_most_like_and_the_line_that_breaks_it() -> None:
+    data = b"13:40\tAlice\tHi!\n13:41\tBob\thello\n-- cut here --\n13:42\tAlice\tbye\n"
+    with pytest.raises(UnknownFormatError) as info:
+        parse(data)  # LINE's message lines, but no LINE header
+    assert info.value.closest == "line"
+    assert info.value.line == 3
+    assert "looks most like line: 3 of its first 4 lines fit, not line 3 ('-- cut here --')" in str(
+        info.value
+    )
+    assert info.value.details()["closest"] == "line"
+
+
+def test_a_json_document_no_format_reads_is_described() -> None:
+    with pytest.raises(UnknownFormatError, match='a JSON object with keys "items", "owner"'):
+        parse(b'{"items": [1, 2], "owner": "x"}')

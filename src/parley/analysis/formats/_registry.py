@@ -39,6 +39,7 @@ from . import (
     _whatsapp,
 )
 from ._common import title_from_filename
+from ._shape import closest, json_shape
 from ._source import Archive, DirArchive, Source, SourceError, ZipArchive
 
 __all__ = ["FORMAT_NAMES", "check", "parse", "parse_path"]
@@ -322,10 +323,23 @@ def _detect(source: Source) -> _Format:
         if (fmt.json == wants_json or n == "discord") and _matches(fmt, source):
             return fmt
     first = source.head.lstrip().split("\n", 1)[0][:80]
+    hint, near = "", None
+    if wants_json:
+        hint = f"; it is {json_shape(source.json)}, which no format reads"
+    elif (near := closest(source)) is not None:
+        hint = (
+            f"; it looks most like {_BY_NAME[near.format].name}: {near.matching} of its first "
+            f"{near.sampled} lines fit, not line {near.first_other} "
+            f"({near.first_other_text!r})"
+            if near.first_other is not None
+            else f"; its lines look like {near.format} messages, but the file is not one"
+        )
     raise UnknownFormatError(
-        f"no known format matches this input (it starts {first!r}); "
+        f"no known format matches this input (it starts {first!r}){hint}; "
         f'tried {", ".join(order)}; name the format (--format, or the API\'s "format")',
         tried=tuple(order),
+        closest=near.format if near is not None else None,
+        line=near.first_other if near is not None else None,
     )
 
 

@@ -39,8 +39,12 @@ def detect(source: Source) -> bool:
     lines = [ln for ln in source.head.lstrip("\ufeff").split("\n")[:60] if ln.strip()][:30]
     if not lines or (split_speaker(lines[0])[0] is None and not _TIME.match(lines[0])):
         return False
-    starts = sum(1 for ln in lines if _head(ln)[0])
-    return starts * 2 >= len(lines)
+    heads = [_head(ln) for ln in lines]
+    starts = sum(1 for head in heads if head[0])
+    # Someone must be named: times alone ("13:40<TAB>…") are another format's lines, and a
+    # transcript of nobody would be read as a conversation of no one.
+    named = any(head[2] is not None for head in heads)
+    return named and starts * 2 >= len(lines)
 
 
 def parse(source: Source) -> Conversation:

@@ -229,7 +229,12 @@ async function parseProblem(message, details) {
   if (details.line) where.push("line ", h("strong", { class: "line-no", text: String(details.line) }));
   if (details.record) where.push(where.length ? " · " : "", "message ", h("strong", { text: String(Number(details.record) + 1) }));
   let text;
-  if (Array.isArray(details.tried)) {
+  if (Array.isArray(details.tried) && details.closest) {
+    const like = FORMAT_LABELS[details.closest] || details.closest;
+    text = `This looks most like ${/^[a-z]/.test(like) ? like : `a ${like} export`}, but not all of it reads as one`
+      + (details.line ? `: line ${details.line} is not one of its messages (shown below). If the file was edited or cut, that line is where.` : ".")
+      + " If it is another kind of export, choose it under “Format”.";
+  } else if (Array.isArray(details.tried)) {
     const starts = message.match(/it starts ('.*?')\)/)?.[1];
     text = "parley could not tell what kind of export this is"
       + (starts ? ` (it starts ${starts})` : "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -42,3 +44,33 @@ def test_an_unreadable_date_is_refused_with_its_record() -> None:
     with pytest.raises(ParseError) as info:
         parse(json.dumps(doc).encode(), format="googlechat")
     assert (info.value.format, info.value.record) == ("googlechat", 0)
+
+
+def takeout(groups: dict[str, dict[str, object]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for folder, files in groups.items():
+            for name, doc in files.items():
+                archive.writestr(f"Takeout/Google Chat/Groups/{folder}/{name}", json.dumps(doc))
+    return buffer.getvalue()
+
+
+WHEN = "Thursday, November 3, 2016 at 11:59:50 AM UTC"
+MESSAGES = {"messages": [{"creator": {"name": "Ana"}, "text": "oi", "created_date": WHEN}]}
+
+
+def test_a_takeout_of_one_space_is_named_after_it() -> None:
+    data = takeout({"Space AAAA": {"messages.json": MESSAGES, "group_info.json": {"name": "Trip"}}})
+    chat = parse(data, filename="takeout-20240101.zip")
+    assert (chat.format, chat.title, len(chat.messages)) == ("googlechat", "Trip", 1)
+    members = {"members": [{"name": "Ana"}, {"name": "Ben"}]}  # a DM has no name
+    dm = parse(takeout({"DM BBBB": {"messages.json": MESSAGES, "group_info.json": members}}))
+    assert dm.title == "Ana, Ben"
+
+
+def test_a_takeout_of_several_conversations_is_refused_with_their_names() -> None:
+    data = takeout(
+        {"DM AAAA": {"messages.json": MESSAGES}, "Space BBBB": {"messages.json": MESSAGES}}
+    )
+    with pytest.raises(ParseError, match="holds 2 Google Chat conversations"):
+        parse(data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import datetime
 
 import pytest
@@ -10,7 +12,7 @@ from parley.analysis.formats import parse
 from parley.analysis.model import MessageKind
 from parley.errors import ParseError
 
-from .conftest import parse_fixture
+from .conftest import FIXTURES, parse_fixture
 
 
 def test_the_current_layout_is_read_in_time_order() -> None:
@@ -49,3 +51,18 @@ def test_a_date_in_a_language_it_cannot_read_is_refused_with_the_date() -> None:
     )
     with pytest.raises(ParseError, match="13 de março de 2024 10:00"):
         parse(page.encode(), format="messenger")
+
+
+def test_a_threads_pages_are_one_conversation_in_time_order() -> None:
+    newest = (FIXTURES / "messenger_message_1.html").read_bytes()
+    older = newest.replace(b"2024 ", b"2023 ")  # message_2.html holds the older messages
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("messages/inbox/rebeccamoon_1234/message_1.html", newest)
+        archive.writestr("messages/inbox/rebeccamoon_1234/message_2.html", older)
+    chat = parse(buffer.getvalue(), filename="facebook.zip")
+    assert (chat.format, chat.title, len(chat.messages)) == ("messenger", "Rebecca Moon", 8)
+    stamps = [m.timestamp for m in chat.messages]
+    assert stamps == sorted(stamps)
+    assert stamps[0] is not None
+    assert stamps[0].year == 2023

@@ -31,10 +31,10 @@ from typing import Any
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._common import obj, seq, text_of
-from ._source import Source, SourceError
+from ._common import list_title, obj, seq, text_of
+from ._source import Archive, Source, SourceError, load_member_json
 
-__all__ = ["NAME", "detect", "parse"]
+__all__ = ["NAME", "detect", "detect_archive", "parse", "parse_archive"]
 
 NAME = "googlechat"
 
@@ -67,9 +67,51 @@ def detect(source: Source) -> bool:
     return bool(messages) and all(_is_message(m) for m in messages[:5])
 
 
+def _groups(archive: Archive) -> dict[str, str]:
+    """Each group's folder -> its messages.json, in a Takeout zip or folder."""
+    found = {}
+    for name in archive.names():
+        head, _, leaf = name.rpartition("/")
+        if leaf == "messages.json" and "Google Chat/Groups/" in f"{head}/":
+            found[head] = name
+    return found
+
+
+def detect_archive(archive: Archive) -> bool:
+    return bool(_groups(archive))
+
+
+def parse_archive(archive: Archive) -> Conversation:
+    """One group of a Takeout (its `group_info.json` names it): a Takeout of several
+    is refused with their names, since they are different conversations."""
+    groups = _groups(archive)
+    if len(groups) != 1:
+        raise ParseError(
+            f"this Takeout holds {len(groups)} Google Chat conversations "
+            f"({', '.join(sorted(g.rsplit('/', 1)[-1] for g in groups)[:5])}…): send one "
+            "group's messages.json, or several of them to be merged on purpose",
+            format=NAME,
+        )
+    [(folder, member)] = groups.items()
+    conversation = _build(load_member_json(archive, member))
+    info_name = f"{folder}/group_info.json"
+    if info_name in archive.names():
+        info = obj(load_member_json(archive, info_name))
+        members = [str(obj(m).get("name")) for m in seq(info.get("members")) if obj(m).get("name")]
+        title = (
+            info.get("name") if isinstance(info.get("name"), str) else list_title(members, "person")
+        )
+        return Conversation(format=NAME, messages=conversation.messages, title=title)
+    return conversation
+
+
 def parse(source: Source) -> Conversation:
+    return _build(source.json)
+
+
+def _build(doc: Any) -> Conversation:
     messages: list[Message] = []
-    for index, item in enumerate(seq(obj(source.json).get("messages"))):
+    for index, item in enumerate(seq(obj(doc).get("messages"))):
         if not _is_message(item):
             raise ParseError(
                 "not a Google Chat message (needs `creator` and `created_date`)",

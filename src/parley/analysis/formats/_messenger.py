@@ -41,9 +41,9 @@ from html.parser import HTMLParser
 from parley.analysis.model import Conversation, Message, MessageKind
 from parley.errors import ParseError
 
-from ._source import Source, SourceError
+from ._source import Archive, Source, SourceError
 
-__all__ = ["NAME", "detect", "parse"]
+__all__ = ["NAME", "detect", "detect_archive", "parse", "parse_archive"]
 
 NAME = "messenger"
 
@@ -163,6 +163,46 @@ def detect(source: Source) -> bool:
     if "<html" not in head[:2000].lower() and "<!doctype html" not in head[:2000].lower():
         return False
     return "_a6-g" in head or ("_2lek" in head and "_2lem" in head)
+
+
+_PAGE = re.compile(r"(?:^|/)message_(\d+)\.html?$")
+
+
+def _threads(archive: Archive) -> dict[str, list[str]]:
+    """Each thread's folder -> its pages, message_1.html first."""
+    found: dict[str, list[str]] = {}
+    for name in archive.names():
+        if _PAGE.search(name):
+            found.setdefault(name.rpartition("/")[0], []).append(name)
+    for pages in found.values():
+        pages.sort(key=lambda n: int(_PAGE.search(n)[1]))  # type: ignore[index]
+    return found
+
+
+def detect_archive(archive: Archive) -> bool:
+    threads = _threads(archive)
+    return bool(threads) and all(
+        detect(Source(archive.read(pages[0]), pages[0])) for pages in list(threads.values())[:1]
+    )
+
+
+def parse_archive(archive: Archive) -> Conversation:
+    """One thread's pages (message_1.html, message_2.html, …) as one conversation; an
+    archive of several threads is refused with how many, as they are different chats."""
+    threads = _threads(archive)
+    if len(threads) != 1:
+        raise ParseError(
+            f"this archive holds {len(threads)} Messenger threads: send one thread's folder "
+            "(its message_N.html pages)",
+            format=NAME,
+        )
+    [pages] = threads.values()
+    parts = [parse(Source(archive.read(page), page)) for page in pages]
+    messages = sorted(
+        (m for part in parts for m in part.messages),
+        key=lambda m: m.timestamp or datetime.min,
+    )  # pages run newest first: message_1.html holds the latest
+    return Conversation(format=NAME, messages=messages, title=parts[0].title)
 
 
 def parse(source: Source) -> Conversation:

@@ -115,6 +115,31 @@ def _write(path: str, text: str, what: str, newline: str | None = None) -> None:
         raise InputError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
 
 
+_ORDERS = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
+
+
+def _how_it_was_read(d: dict[str, Any]) -> list[str]:
+    """The parser's decisions, as the page's "How this was read" says them."""
+    notes = []
+    if d.get("runnerUp"):
+        notes.append(f"as {d['format']}; it could also be read as {d['runnerUp']} (--format)")
+    if d.get("dateOrder"):
+        notes.append(f"dates {_ORDERS.get(d['dateOrder'], d['dateOrder'])}: {d['dateEvidence']}")
+    if d.get("timeResolutionSeconds") == 60:
+        notes.append("times to the minute (the export has no seconds)")
+    if d.get("mergedLines"):
+        first = (d.get("firstMerged") or [{}])[0]
+        at = f", the first at line {first['line']}" if "line" in first else ""
+        n = d["mergedLines"]
+        said = (
+            "line continues the message above it"
+            if n == 1
+            else "lines continue the message above them"
+        )
+        notes.append(f"{n:,} {said}{at}")
+    return notes
+
+
 def _read_more(name: str, args: argparse.Namespace) -> Conversation:
     try:
         return parse_path(name, format=args.format)
@@ -149,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
     )
     result = analyze(conversation, err)
     err.line(f"analysed in {time.perf_counter() - parsed:.1f} s")
+    for note in _how_it_was_read(result["diagnostics"]):
+        err.line(f"read: {note}")
 
     if args.json:
         text = json.dumps(result, ensure_ascii=False, indent=None, allow_nan=False)

@@ -92,3 +92,15 @@ def test_analyze_writes_the_figures_as_csv_for_a_spreadsheet(
     assert raw.count(b"\r\n") == raw.count(b"\n")  # RFC 4180 line ends, kept as written
     activity = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
     assert sum(int(row[1]) for row in activity[1:]) == 800
+
+
+def test_analyze_says_how_the_export_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "chat.txt"
+    path.write_text("13/01/2024, 09:00 - Ana: hi\nsecond line\n13/01/2024, 09:01 - Ben: yo\n")
+    assert main(["analyze", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "read: dates day first: 13/01/2024 (line 1) has 13, which is no month" in err
+    assert "read: times to the minute" in err
+    assert "read: 1 line continues the message above it, the first at line 2" in err

@@ -540,3 +540,23 @@ async def test_a_broken_file_among_several_is_named(make_client: MakeClient) -> 
     )
     assert refused.status_code == 400
     assert refused.json()["error"].startswith("broken.json: ")
+
+
+async def test_several_files_in_a_json_body_are_one_conversation(make_client: MakeClient) -> None:
+    client = await make_client()
+    files = [
+        {"content": "12/01/2024, 09:00 - Ana: hi\n13/01/2024, 10:00 - Ben: still there?\n",
+         "filename": "january.txt"},
+        {"content": "13/01/2024, 10:00 - Ben: still there?\n12/02/2024, 08:00 - Ana: back\n",
+         "filename": "february.txt"},
+    ]  # fmt: skip
+    posted = await client.post("/api/analyze?wait=true", json={"files": files})
+    assert posted.status_code == 200, posted.text
+    result = posted.json()["result"]
+    assert (result["overview"]["messages"], result["duplicatesDropped"]) == (3, 1)
+    both = await client.post("/api/analyze", json={"files": files, "content": "x"})
+    assert both.status_code == 400
+    assert "exactly one of" in both.json()["error"]
+    one = await client.post("/api/analyze", json={"files": files[:1]})
+    assert one.status_code == 400  # one file is a "content" body
+    assert "files" in one.json()["error"]

@@ -60,7 +60,7 @@ def _is_file_text(case: Case[Any]) -> bool:
     return (
         case.operation.path == "/api/analyze"
         and isinstance(case.body, dict)
-        and ("content" in case.body)
+        and ("content" in case.body or "files" in case.body)
     )
 
 

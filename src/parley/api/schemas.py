@@ -17,6 +17,8 @@ __all__ = [
     "AnalyzeResponse",
     "ContentRequest",
     "ErrorBody",
+    "FilePart",
+    "FilesRequest",
     "HealthResponse",
     "JobBody",
     "JobErrorBody",
@@ -35,17 +37,11 @@ FormatName = Literal[FORMAT_NAMES]  # type: ignore[valid-type]
 _ZONES = sorted(available_timezones())
 
 
-class _Request(BaseModel):
+class _Options(BaseModel):
     # Strict: a JSON value is taken as the type the schema says, never coerced (`false`
     # is no timestamp, "1" no boolean), so the schema is exactly what is accepted.
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    filename: str | None = Field(
-        None,
-        max_length=255,
-        description="The file's name: a hint for detection (`.json`, `.txt`...)",
-        examples=["WhatsApp Chat with Ana.txt"],
-    )
     conversationId: str | None = Field(
         None,
         pattern=ID_PATTERN,
@@ -69,6 +65,15 @@ class _Request(BaseModel):
         "Telegram, any time with an offset), so hours and days are that zone's; times "
         "without an offset (WhatsApp) are the phone's own and stay",
         examples=["Europe/Lisbon"],
+    )
+
+
+class _Request(_Options):
+    filename: str | None = Field(
+        None,
+        max_length=255,
+        description="The file's name: a hint for detection (`.json`, `.txt`...)",
+        examples=["WhatsApp Chat with Ana.txt"],
     )
 
 
@@ -127,8 +132,30 @@ class MessagesRequest(_Request):
     format: Literal["messages"] | None = Field(None, description='Only "messages", if given')
 
 
-# Exactly one of the two: a body with both `content` and `messages` matches neither.
-AnalyzeRequest = TypeAdapter(ContentRequest | MessagesRequest)
+class FilePart(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    content: str = Field(
+        min_length=1,
+        json_schema_extra={"pattern": r"\S"},
+        description="The file's text",
+        examples=["12/01/2024, 09:00 - Ana: good morning\n"],
+    )
+    filename: str | None = Field(
+        None, max_length=255, description="The file's name: a hint for detection"
+    )
+
+
+class FilesRequest(_Options):
+    """Several exports analysed as one conversation: the same chat exported twice, or
+    one group's history across apps. Overlapping messages are counted once."""
+
+    files: list[FilePart] = Field(min_length=2, max_length=20, description="2 to 20 files")
+    format: FormatName | None = Field(None, description="Skip detection: every file's format")
+
+
+# Exactly one of the three: a body with two of `content`, `messages`, `files` matches none.
+AnalyzeRequest = TypeAdapter(ContentRequest | MessagesRequest | FilesRequest)
 
 
 class JobErrorBody(BaseModel):

@@ -19,7 +19,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from parley.analysis.formats import check
 from parley.analysis.zones import zone
-from parley.api.schemas import ContentRequest, MessagesRequest
+from parley.api.schemas import ContentRequest, FilesRequest, MessagesRequest
 from parley.errors import InputError, InputTooLargeError, in_file
 from parley.jobs import InputFile, JobInput, validate_conversation_id
 from parley.settings import Settings
@@ -141,18 +141,34 @@ def _parse_json(body: bytes, reader: _Reader) -> Upload:
         raw = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"the request body is not JSON: {exc}") from None
-    if not isinstance(raw, dict) or ("content" in raw) == ("messages" in raw):
-        raise InputError('send exactly one of "content" (the file text) and "messages" (a list)')
-    model = ContentRequest if "content" in raw else MessagesRequest
+    kinds = [
+        key for key in ("content", "messages", "files") if isinstance(raw, dict) and key in raw
+    ]
+    if len(kinds) != 1:
+        raise InputError(
+            'send exactly one of "content" (the file text), "messages" (a list) and '
+            '"files" (several files, analysed as one)'
+        )
+    models: dict[str, type[ContentRequest | MessagesRequest | FilesRequest]] = {
+        "content": ContentRequest,
+        "messages": MessagesRequest,
+        "files": FilesRequest,
+    }
     try:
-        parsed = model.model_validate(raw)
+        parsed = models[kinds[0]].model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InputError(f"invalid request body at {where}: {first['msg']}") from None
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        raise InputError(f"invalid request body at {where}: {error['msg']}") from None
     fmt: str | None
+    more: list[tuple[bytes, str | None]] = []
+    filename = None if isinstance(parsed, FilesRequest) else parsed.filename
     try:
-        if isinstance(parsed, MessagesRequest):
+        if isinstance(parsed, FilesRequest):
+            head, *others = parsed.files
+            data, fmt, filename = head.content.encode(), parsed.format, head.filename
+            more = [(f.content.encode(), f.filename) for f in others]
+        elif isinstance(parsed, MessagesRequest):
             # The messages as sent (unknown fields included), as the format reads them.
             data = json.dumps(raw["messages"], ensure_ascii=False).encode()
             fmt = "messages"
@@ -167,12 +183,13 @@ def _parse_json(body: bytes, reader: _Reader) -> Upload:
         ) from None
     return reader.upload(
         data,
-        parsed.filename,
+        filename,
         fmt,
         parsed.conversationId,
         parsed.force,
         pseudonymise=parsed.pseudonymise,
         timezone=parsed.timezone,
+        more=more,
     )
 
 

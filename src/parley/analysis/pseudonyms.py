@@ -91,12 +91,18 @@ def pseudonymise(conversation: Conversation) -> Conversation:
     # A speaker that is a phone number is replaced as a name; its digits elsewhere too.
     replace = _Replacer(names)
     title = replace.text(conversation.title) if conversation.title else conversation.title
-    # The reading notes quote lines of the file: those lose their names too.
+    # The reading notes quote lines of the file, and files are named after chats
+    # ("WhatsApp Chat with Ana.txt"): those lose their names too.
     quoted = tuple((line, replace.text(text)) for line, text in conversation.notes.first_merged)
+    sources = tuple(
+        dataclasses.replace(s, filename=replace.text(s.filename) if s.filename else None)
+        for s in conversation.sources
+    )
     return dataclasses.replace(
         conversation,
         messages=[replace.message(m) for m in conversation.messages],
         title=title,
         pseudonymised=True,
         notes=dataclasses.replace(conversation.notes, first_merged=quoted),
+        sources=sources,
     )

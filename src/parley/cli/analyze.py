@@ -11,17 +11,17 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from parley.analysis import analyze
 from parley.analysis.formats import parse_path
-from parley.analysis.merge import merge
 from parley.analysis.model import Conversation
-from parley.analysis.pseudonyms import pseudonymise
-from parley.analysis.zones import in_zone
 from parley.cli._input import add_input_arguments, input_label, read_conversation
-from parley.errors import InputError, in_file
+from parley.errors import InputError
+from parley.samples import SAMPLE_NAME
+from parley.work import as_asked, in_its_file
 
 __all__ = ["register", "run"]
 
@@ -140,33 +140,20 @@ def _how_it_was_read(d: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _read_more(name: str, args: argparse.Namespace) -> Conversation:
-    try:
-        return parse_path(name, format=args.format)
-    except InputError as exc:
-        raise in_file(exc, name) from None
-
-
 def run(args: argparse.Namespace) -> int:
     err = _Reporter(sys.stderr)
     started = time.perf_counter()
     err.line(f"parsing {input_label(args)} …")
-    conversation = read_conversation(args)
+    name = SAMPLE_NAME if args.sample else Path(str(args.file)).name
+    parts: list[tuple[str | None, Conversation]] = [(name, read_conversation(args))]
+    parts += [
+        (Path(more).name, in_its_file(partial(parse_path, more, format=args.format), more))
+        for more in args.more
+    ]
+    conversation = as_asked(parts, timezone=args.timezone, pseudonymised=args.pseudonymise)
     if args.more:
-        conversation = merge(
-            [
-                (Path(str(args.file)).name, conversation),
-                *((Path(name).name, _read_more(name, args)) for name in args.more),
-            ]
-        )
         dropped = sum(s.duplicates for s in conversation.sources)
-        err.line(
-            f"merged {len(args.more) + 1} exports; {dropped:,} overlapping messages counted once"
-        )
-    if args.timezone:
-        conversation = in_zone(conversation, args.timezone)
-    if args.pseudonymise:
-        conversation = pseudonymise(conversation)
+        err.line(f"merged {len(parts)} exports; {dropped:,} overlapping messages counted once")
     parsed = time.perf_counter()
     err.line(
         f"parsed {len(conversation.messages):,} messages as {conversation.format}"

@@ -14,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 from parley import __version__
 from parley.api.access import LazyGuard
 from parley.api.errors import install_error_handlers
-from parley.api.routes import openapi_components, router
+from parley.api.routes import analyze_request_body, openapi_components, router
 from parley.api.service import Service
 from parley.api.web import install_web
 from parley.errors import ParleyError
@@ -127,6 +127,7 @@ def _complete_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
+            document["paths"]["/api/analyze"]["post"]["requestBody"] = analyze_request_body()
             document.setdefault("components", {}).setdefault("schemas", {}).update(
                 openapi_components()
             )

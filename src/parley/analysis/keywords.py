@@ -31,6 +31,7 @@ from parley.analysis._progress import Progress, step_for
 from parley.analysis.model import MessageKind
 
 __all__ = [
+    "LANGUAGES",
     "Keyword",
     "Keywords",
     "SpeakerKeywords",
@@ -48,17 +49,17 @@ PRIOR_SHARE = 0.1  # the prior's pseudo-counts: a tenth of the conversation's wo
 # a language is detected when its stop-words are at least this share of the words
 # (function words are a third to a half of running text; chats run lower)
 MIN_LANGUAGE_SHARE = 0.08
-# ISO 639-1 code -> the Snowball stemmer's name
-_LANGUAGES = {
-    "en": "english",
-    "es": "spanish",
-    "fr": "french",
-    "de": "german",
-    "pt": "portuguese",
-    "it": "italian",
-    "nl": "dutch",
+# ISO 639-1 code -> its name, whose lower case is also the Snowball stemmer's name
+LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
 }
-_STOP_LANGUAGES = tuple(_LANGUAGES)
+_STOP_LANGUAGES = tuple(LANGUAGES)
 # chat words the lists lack; apostrophe-less forms because people type "dont"
 _CHAT_STOP = """
 ok okay yeah yes yep yup nope lol haha hahaha hah hmm oh ah im ive id ill youre dont
@@ -162,7 +163,7 @@ def keywords(
         surface.update(c)
     n_tokens = sum(surface.values())
     language = detect_language(surface)
-    stemmer = _LANGUAGES.get(language or "")
+    stemmer = LANGUAGES[language].lower() if language else None
     # Each word maps to its stem; each stem is shown as its most used form. Stop-words
     # are dropped before folding, so "is" never lends its stem to a keyword.
     kept = [w for w in surface if w not in stop]

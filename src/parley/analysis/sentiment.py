@@ -17,6 +17,7 @@ from parley.analysis._prepared import NO_SPEAKER, Prepared
 from parley.analysis._progress import Progress, step_for
 from parley.analysis._vader import scorer
 from parley.analysis.activity import TimeBins
+from parley.analysis.keywords import LANGUAGES
 from parley.analysis.model import MessageKind
 
 __all__ = ["Quote", "Sentiment", "SpeakerSentiment", "sentiment"]
@@ -81,16 +82,6 @@ class Sentiment:
     most_negative: list[Quote] = field(default_factory=list)
 
 
-_LANGUAGE_NAMES = {
-    "es": "Spanish",
-    "fr": "French",
-    "de": "German",
-    "pt": "Portuguese",
-    "it": "Italian",
-    "nl": "Dutch",
-}
-
-
 def sentiment(
     prepared: Prepared,
     order: list[int],
@@ -101,7 +92,7 @@ def sentiment(
     """`language` is the chat's (ISO 639-1), when known: another than VADER's English
     leaves the chat unscored."""
     if language is not None and language != LEXICON_LANGUAGE:
-        name = _LANGUAGE_NAMES.get(language, language)
+        name = LANGUAGES.get(language, language)
         progress.update("sentiment", 1.0, "not scored: another language")
         return Sentiment(
             model="vader-compound",

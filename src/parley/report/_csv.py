@@ -38,12 +38,10 @@ def _by_speaker(section: Any) -> dict[str, dict[str, Any]]:
     return {s["speaker"]: s for s in speakers or []}
 
 
-def _median(distribution: dict[str, Any] | None) -> float | None:
-    return distribution["median"] if distribution and distribution.get("count") else None
-
-
-def _p90(distribution: dict[str, Any] | None) -> float | None:
-    return distribution["p90"] if distribution and distribution.get("count") else None
+def _stat(distribution: dict[str, Any] | None, name: str) -> float | None:
+    """A distribution's `median` or `p90`; none for an empty sample (its zeros are no
+    figure)."""
+    return distribution[name] if distribution and distribution.get("count") else None
 
 
 def people_csv(result: dict[str, Any]) -> str:
@@ -87,9 +85,9 @@ def people_csv(result: dict[str, Any]) -> str:
                 c.get("questions"),
                 c.get("links"),
                 c.get("emoji"),
-                _median(t.get("responseSeconds")),
-                _p90(t.get("responseSeconds")),
-                _median(t.get("afterPauseSeconds")),
+                _stat(t.get("responseSeconds"), "median"),
+                _stat(t.get("responseSeconds"), "p90"),
+                _stat(t.get("afterPauseSeconds"), "median"),
                 t.get("sessionsStarted"),
                 m["mean"] if m else None,
                 w["activeDays"] if w else None,

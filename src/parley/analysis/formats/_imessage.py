@@ -76,7 +76,7 @@ def _stamp(m: re.Match[str]) -> datetime:
 
 
 def detect(source: Source) -> bool:
-    lines = [ln for ln in source.head.lstrip("\ufeff").split("\n")[:40]]
+    lines = source.head.lstrip("\ufeff").split("\n")[:40]
     stamps = [i for i, ln in enumerate(lines) if _STAMP.match(ln)]
     if not stamps or (lines[0].strip() and not _STAMP.match(lines[0])):
         return False

@@ -216,11 +216,13 @@ def parse(source: Source) -> Conversation:
         if not date or sender.startswith("Participants:"):
             continue  # the thread's header, a group photo: no message
         text = "".join(block.body).strip()
-        kind = MessageKind.MEDIA if block.media and not text else MessageKind.TEXT
-        messages.append(
-            Message(sender or None, text or "<photo>" if kind is MessageKind.MEDIA else text,
-                    _when(date, block.line), kind if sender else MessageKind.SYSTEM)
-        )  # fmt: skip
+        if not sender:
+            kind = MessageKind.SYSTEM
+        elif block.media and not text:
+            kind, text = MessageKind.MEDIA, "<photo>"
+        else:
+            kind = MessageKind.TEXT
+        messages.append(Message(sender or None, text, _when(date, block.line), kind))
     if not messages:
         raise SourceError("the page holds no Messenger messages")
     messages.reverse()  # the export lists the newest first

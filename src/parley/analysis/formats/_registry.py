@@ -289,7 +289,7 @@ def _with_runner_up(conversation: Conversation, chosen: _Format, source: Source)
     wants_json = source.looks_like_json
     for name in _DETECT_ORDER:
         fmt = _BY_NAME[name]
-        if fmt is chosen or not (fmt.json == wants_json or name == "discord"):
+        if fmt is chosen or not _may_claim(fmt, wants_json):
             continue
         if _matches(fmt, source):
             notes = dataclasses.replace(conversation.notes, runner_up=fmt.name)
@@ -336,7 +336,7 @@ def _detect(source: Source) -> _Format:
     order = preferred + [n for n in _DETECT_ORDER if n not in preferred]
     for n in order:
         fmt = _BY_NAME[n]
-        if (fmt.json == wants_json or n == "discord") and _matches(fmt, source):
+        if _may_claim(fmt, wants_json) and _matches(fmt, source):
             return fmt
     first = source.head.lstrip().split("\n", 1)[0][:80]
     hint, near = "", None
@@ -357,6 +357,12 @@ def _detect(source: Source) -> _Format:
         closest=near.format if near is not None else None,
         line=near.first_other if near is not None else None,
     )
+
+
+def _may_claim(fmt: _Format, wants_json: bool) -> bool:
+    """Whether `fmt` is one to ask about an input that is (or is not) JSON: Discord's
+    exporter writes both JSON and CSV."""
+    return fmt.json == wants_json or fmt.name == "discord"
 
 
 def _matches(fmt: _Format, source: Source) -> bool:

@@ -93,9 +93,17 @@ def _when(value: Any, index: int) -> datetime | None:
         raise ParseError(f"bad time {value!r}", format=NAME, record=index) from None
 
 
+def _graph_items(doc: Any) -> list[Any]:
+    """What may be Graph chat messages: `{"value": [...]}` or a bare list."""
+    return seq(obj(doc).get("value")) if isinstance(doc, dict) else seq(doc)
+
+
+def _is_graph_message(item: Any) -> bool:
+    return isinstance(item, dict) and "createdDateTime" in item and "body" in item
+
+
 def _graph_messages(doc: Any) -> list[Any]:
-    items = seq(obj(doc).get("value")) if isinstance(doc, dict) else seq(doc)
-    return [m for m in items if isinstance(m, dict) and "createdDateTime" in m and "body" in m]
+    return [m for m in _graph_items(doc) if _is_graph_message(m)]
 
 
 def detect(source: Source) -> bool:
@@ -105,8 +113,8 @@ def detect(source: Source) -> bool:
         isinstance(obj(c).get("MessageList"), list) for c in conversations[:3]
     ):
         return True
-    graph = _graph_messages(doc)
-    return bool(graph) and len(graph) * 2 >= len(seq(obj(doc).get("value")) or seq(doc) or [0])
+    items = _graph_items(doc)[:5]
+    return bool(items) and all(_is_graph_message(m) for m in items)
 
 
 def _personal(doc: dict[str, Any]) -> Conversation:

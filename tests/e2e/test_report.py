@@ -61,7 +61,8 @@ def opened(browser: Browser, tmp_path: Path, chat: Conversation) -> Iterator[Pag
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(path.as_uri())
-        page.wait_for_selector("body[data-rendered]")
+        # Generous: inflating and running 4.8 MB of plotly.js is slow on a busy machine.
+        page.wait_for_selector("body[data-rendered]", timeout=90_000)
         yield page
         assert errors == []
     finally:

@@ -22,9 +22,16 @@ def test_the_date_order_is_given_with_the_date_that_decided_it() -> None:
 def test_dates_that_fit_both_orders_are_decided_by_time_running_forwards() -> None:
     chat = b"01/02/2024, 09:00 - Ana: a\n01/03/2024, 09:00 - Ben: b\n02/03/2024, 09:00 - Ana: c\n"
     d = analyze(parse(chat))["diagnostics"]
-    # day first: 1 Feb, 1 Mar, 2 Mar (forwards); month first: 2 Jan, 3 Jan, 3 Feb (also).
-    assert d["dateOrder"] in {"dmy", "mdy"}
-    assert d["dateEvidence"].startswith("every date fits both orders")
+    # day first: 1 Feb, 1 Mar, 2 Mar (forwards); month first: 2 Jan, 3 Jan, 3 Feb (also):
+    # a tie, and a 24-hour clock is a phone outside the US.
+    assert d["dateOrder"] == "dmy"
+    assert d["dateEvidence"] == (
+        "every date fits both orders and neither runs backwards; read day first, "
+        "as phones outside the US write"
+    )
+    # A 13 where the day would be a month decides it the other way.
+    back = b"02/13/2024, 09:00 - Ana: a\n03/02/2024, 09:00 - Ben: b\n"
+    assert analyze(parse(back))["diagnostics"]["dateOrder"] == "mdy"
 
 
 def test_lines_that_continue_a_message_are_counted_and_the_first_quoted() -> None:

@@ -51,6 +51,12 @@ class VaderScorer:
         }
         self.boosters: dict[str, float] = dict(BOOSTER_DICT)
         self.negate: frozenset[str] = frozenset(NEGATE)
+        # every word a rule below reads besides the scored word itself: a message with
+        # none of them (and no "n't") scores each of its words at the lexicon's value
+        self.modifiers: frozenset[str] = frozenset(
+            {*self.boosters, *self.negate, "no", "never", "without", "so", "this"}
+            | {"least", "kind", "but"}
+        )
         # emoji -> " description " so the description's words are scored, as VADER does
         self.emoji_table: dict[int, str] = {
             ord(e): f" {d} "
@@ -85,16 +91,25 @@ class VaderScorer:
         if not text.isascii():
             text = text.translate(self.emoji_table)
         lexicon = self.lexicon
-        raw = text.split()
-        low = self._keys(text.lower().split())
+        lowered = text.lower()
+        low = self._keys(lowered.split())
         values = list(map(lexicon.get, low))
         n = len(low)
         if values.count(None) == n:
             return 0.0
+        raw = text.split()
         hits = [j for j, v in enumerate(values) if v is not None]
         uppers = sum(map(str.isupper, raw))
         cap_diff = 0 < n - uppers < n
         words = raw
+        if self.modifiers.isdisjoint(low) and "n't" not in lowered:
+            total = 0.0
+            for i in hits:  # no rule applies: the lexicon's value, and ALL-CAPS emphasis
+                valence: float = values[i]  # type: ignore[assignment]  # a hit is not None
+                if cap_diff and words[i].isupper():
+                    valence += self.caps if valence > 0 else -self.caps
+                total += valence
+            return self._normalised(total, text)
         boosters = self.boosters
         valences: list[tuple[int, float]] = []
         for i in hits:
@@ -147,6 +162,11 @@ class VaderScorer:
                 total += v * 0.5 if i < bi else (v * 1.5 if i > bi else v)
         else:
             total = sum(v for _, v in valences)
+        return self._normalised(total, text)
+
+    @staticmethod
+    def _normalised(total: float, text: str) -> float:
+        """The summed valences, with "!" and "?" emphasis, into [-1, 1]."""
         if total:
             emphasis = min(text.count("!"), 4) * 0.292
             questions = text.count("?")

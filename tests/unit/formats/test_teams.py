@@ -3,8 +3,10 @@ layouts the public sources document)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+from parley.analysis.formats import parse
 from parley.analysis.model import MessageKind
 
 from .conftest import parse_fixture
@@ -31,3 +33,22 @@ def test_graph_messages_are_put_oldest_first() -> None:
         ("Robin Kline", "Hello world, see you soon", MessageKind.TEXT),
     ]
     assert chat.messages[2].timestamp == datetime(2021, 3, 28, 20, 48, 29, 832000, tzinfo=UTC)
+
+
+def test_graph_messages_of_the_same_instant_keep_the_order_they_were_sent_in() -> None:
+    def item(i: int, text: str, at: str) -> dict[str, object]:
+        return {
+            "id": str(i),
+            "messageType": "message",
+            "createdDateTime": at,
+            "from": {"user": {"displayName": "Lee Gu"}},
+            "body": {"contentType": "text", "content": text},
+        }
+
+    newest_first = [
+        item(3, "third", "2021-03-28T20:49:00.000Z"),
+        item(2, "second", "2021-03-28T20:48:29.832Z"),
+        item(1, "first", "2021-03-28T20:48:29.832Z"),
+    ]
+    chat = parse(json.dumps({"value": newest_first}).encode(), filename="messages.json")
+    assert [m.text for m in chat.messages] == ["first", "second", "third"]

@@ -153,7 +153,7 @@ def _personal(doc: dict[str, Any]) -> Conversation:
                         _when(m.get("originalarrivaltime"), index), kind,
                         id=f"{prefix}{m.get('id')}" if m.get("id") is not None else None)
             )  # fmt: skip
-    messages.sort(key=lambda msg: msg.timestamp.timestamp() if msg.timestamp else 0.0)
+    _in_time_order(messages)
     titles = [str(c["displayName"]) for c in conversations if c.get("displayName")]
     return Conversation(format=NAME, messages=messages, title=list_title(titles, "chat"))
 
@@ -188,9 +188,18 @@ def _graph(items: list[Any]) -> Conversation:
                     id=m.get("id"), reply_to=m.get("replyToId"),
                     edited=bool(m.get("lastEditedDateTime")))
         )  # fmt: skip
-    # Graph lists the newest first: the conversation runs forwards.
-    messages.sort(key=lambda msg: msg.timestamp.timestamp() if msg.timestamp else 0.0)
+    _in_time_order(messages)
     return Conversation(format=NAME, messages=messages)
+
+
+def _in_time_order(messages: list[Message]) -> None:
+    """Sort in place by time. Graph lists the newest first: the list is turned round
+    before the (stable) sort, so messages of the same instant keep the order they were
+    sent in rather than its reverse."""
+    stamps = [m.timestamp for m in messages if m.timestamp is not None]
+    if len(stamps) > 1 and stamps[0] > stamps[-1]:
+        messages.reverse()
+    messages.sort(key=lambda msg: msg.timestamp.timestamp() if msg.timestamp else 0.0)
 
 
 def parse(source: Source) -> Conversation:

@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from parley.analysis import analyze
-from parley.analysis.model import Conversation, Message
+from parley.analysis._words import tokenize
+from parley.analysis.model import Conversation, Message, MessageKind
 from parley.report import activity_csv, people_csv, render_html
 from tests.e2e.conftest import ARTIFACTS
 from tests.waiting import attempts
@@ -199,7 +200,7 @@ def test_a_date_range_and_people_filter_redraw_the_dashboard_from_the_result(
     since = date(2024, 3, 4)
     kept = [m for m in chat.messages if m.timestamp and m.timestamp.date() >= since]
     kept = [m for m in kept if m.speaker != PEOPLE[1]]
-    words = sum(len(m.text.split()) for m in kept)
+    words = sum(len(tokenize(m.text)) for m in kept if m.kind is MessageKind.TEXT)
 
     report.fill("#filter-from", since.isoformat())
     report.dispatch_event("#filter-from", "change")

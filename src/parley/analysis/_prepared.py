@@ -6,10 +6,12 @@ the per-message work here in one tight loop is what makes 250k messages cheap.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from parley.analysis._progress import Progress, step_for
+from parley.analysis._words import WORD
 from parley.analysis.model import Conversation, MessageKind
 
 __all__ = ["NO_SPEAKER", "Prepared", "prepare"]
@@ -28,6 +30,10 @@ class Prepared:
     else None. `end[i]` is the cue's end on the same axis, or `time[i]`. `hour_key[i]` is
     `date.toordinal() * 24 + hour` of the wall-clock timestamp of an authored message, or
     None: system lines (joins, leaves, renames) are not activity.
+
+    `words[i]` counts the words (see `_words`) of an authored text message, else 0: a
+    placeholder's words are not its author's. `word_counts[s]` counts each lower-cased
+    word of speaker `s`'s text messages, so `sum(word_counts[s].values())` is their words.
     """
 
     speakers: list[str]
@@ -35,6 +41,7 @@ class Prepared:
     text: list[str]
     kind: list[MessageKind]
     words: list[int]
+    word_counts: list[Counter[str]]
     chars: list[int]
     time: list[float | None]
     end: list[float | None]
@@ -74,29 +81,37 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
     text: list[str] = [""] * n
     kind: list[MessageKind] = [MessageKind.TEXT] * n
     words: list[int] = [0] * n
+    word_counts: list[Counter[str]] = []
+    pending: list[list[str]] = []  # each speaker's words of this chunk, counted per chunk
+    findall = WORD.findall
     chars: list[int] = [0] * n
     time: list[float | None] = [None] * n
     end: list[float | None] = [None] * n
     hour_key: list[int | None] = [None] * n
     timestamped = 0
     timed = 0
-    system = MessageKind.SYSTEM
+    system, text_kind = MessageKind.SYSTEM, MessageKind.TEXT
     step = step_for(n)
     for lo in range(0, n, step):
         for i in range(lo, min(lo + step, n)):
             m = messages[i]
             name = m.speaker
             k = m.kind
+            t = m.text
             if name is not None and k is not system:
                 s = index.get(name)
                 if s is None:
                     s = index[name] = len(speakers)
                     speakers.append(name)
+                    word_counts.append(Counter())
+                    pending.append([])
                 speaker[i] = s
-            t = m.text
+                if k is text_kind:
+                    found = findall(t.lower())
+                    words[i] = len(found)
+                    pending[s].extend(found)
             text[i] = t
             kind[i] = k
-            words[i] = len(t.split())
             chars[i] = len(t)
             ts = m.timestamp
             if ts is not None:
@@ -113,6 +128,10 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
                 end[i] = m.end if m.end is not None else m.start
             if m.start is not None and m.end is not None:
                 timed += 1
+        for counts, found in zip(word_counts, pending, strict=True):
+            if found:
+                counts.update(found)
+                found.clear()
         progress.update("prepare", min(lo + step, n) / n if n else 1.0, "reading messages")
 
     turn_speaker: list[int] = []
@@ -138,6 +157,7 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
         text=text,
         kind=kind,
         words=words,
+        word_counts=word_counts,
         chars=chars,
         time=time,
         end=end,

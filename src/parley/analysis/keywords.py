@@ -18,7 +18,6 @@ left unstemmed.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,9 +25,9 @@ from functools import cache
 import snowballstemmer  # type: ignore[import-untyped]
 from stop_words import get_stop_words  # type: ignore[import-untyped]
 
-from parley.analysis._prepared import NO_SPEAKER, Prepared
-from parley.analysis._progress import Progress, step_for
-from parley.analysis.model import MessageKind
+from parley.analysis._prepared import Prepared
+from parley.analysis._progress import Progress
+from parley.analysis._words import listable
 
 __all__ = [
     "LANGUAGES",
@@ -38,7 +37,6 @@ __all__ = [
     "detect_language",
     "keywords",
     "stop_words",
-    "tokenize",
 ]
 
 TOP_KEYWORDS = 30
@@ -65,8 +63,6 @@ _CHAT_STOP = """
 ok okay yeah yes yep yup nope lol haha hahaha hah hmm oh ah im ive id ill youre dont
 doesnt didnt cant wont isnt arent wasnt thats theres whats u ur http https www com
 """
-# letters (any script) in runs of two or more, with apostrophes inside: "don't", "l'été"
-_WORD = re.compile(r"(?:[^\W\d_]['\u2019])?[^\W\d_]{2,}(?:['\u2019][^\W\d_]+)*")
 
 
 @cache
@@ -103,11 +99,6 @@ def _fold(counts: Counter[str], stem_of: dict[str, str]) -> Counter[str]:
     return folded
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens of any script; numbers, punctuation and emoji dropped."""
-    return _WORD.findall(text.lower())
-
-
 @dataclass(frozen=True, slots=True)
 class Keyword:
     word: str
@@ -124,7 +115,7 @@ class SpeakerKeywords:
 @dataclass(frozen=True, slots=True)
 class Keywords:
     vocabulary: int  # distinct words, forms of one stem counted once
-    tokens: int
+    tokens: int  # every word, as `participation` counts them (see `_words`)
     top: list[Keyword]
     distinctive: list[SpeakerKeywords] = field(default_factory=list)
     language: str | None = None  # ISO 639-1, from the stop-words; None: not detected
@@ -138,25 +129,7 @@ def keywords(
     skip: set[str] | None = None,
 ) -> Keywords:
     """`skip`: more words to leave out of the lists, as the stop-words are."""
-    k = len(prepared.speakers)
-    per_speaker: list[Counter[str]] = [Counter() for _ in range(k)]
-    texts, speaker, kinds = prepared.text, prepared.speaker, prepared.kind
-    text_kind = MessageKind.TEXT
-    findall = _WORD.findall
-    n = prepared.n
-    step = step_for(n)
-    for lo in range(0, n, step):
-        # one findall per speaker per chunk over the joined texts: the regex and the
-        # counting run in C, not once per message ("\n" is not a word, so no word spans two)
-        chunk: list[list[str]] = [[] for _ in range(k)]
-        for i in range(lo, min(lo + step, n)):
-            s = speaker[i]
-            if s != NO_SPEAKER and kinds[i] is text_kind:
-                chunk[s].append(texts[i])
-        for s, parts in enumerate(chunk):
-            if parts:
-                per_speaker[s].update(findall("\n".join(parts).lower()))
-        progress.update("keywords", 0.8 * min(lo + step, n) / n, "counting words")
+    per_speaker = prepared.word_counts  # read once, in `prepare`
     stop = stop_words() | skip if skip else stop_words()
     surface: Counter[str] = Counter()
     for c in per_speaker:
@@ -166,7 +139,7 @@ def keywords(
     stemmer = LANGUAGES[language].lower() if language else None
     # Each word maps to its stem; each stem is shown as its most used form. Stop-words
     # are dropped before folding, so "is" never lends its stem to a keyword.
-    kept = [w for w in surface if w not in stop]
+    kept = [w for w in surface if w not in stop and listable(w)]
     stems = snowballstemmer.stemmer(stemmer).stemWords(kept) if stemmer else kept
     stem_of = dict(zip(kept, stems, strict=True))
     shown: dict[str, str] = {}
@@ -178,12 +151,13 @@ def keywords(
         for w, c in sorted(total.items(), key=lambda wc: (-wc[1], shown[wc[0]]))
         if len(shown[w]) > 2 and c >= MIN_COUNT
     ][:TOP_KEYWORDS]
+    progress.update("keywords", 0.5, "distinctive words")
     distinctive = []
     for j, s in enumerate(order):
         mine = _fold(Counter({w: c for w, c in per_speaker[s].items() if w in stem_of}), stem_of)
         words = [Keyword(shown[k.word], k.count, k.z) for k in _distinctive(mine, total)]
         distinctive.append(SpeakerKeywords(prepared.speakers[s], words))
-        progress.update("keywords", 0.8 + 0.2 * (j + 1) / len(order), "distinctive words")
+        progress.update("keywords", 0.5 + 0.5 * (j + 1) / len(order), "distinctive words")
     return Keywords(
         vocabulary=len(set(stem_of.values())) + (len(surface) - len(kept)),
         tokens=n_tokens,

@@ -35,6 +35,7 @@ class Participation:
     speaker_count: int
     authored_messages: int
     system_messages: int
+    words: int  # everyone's, listed or not
     speakers: list[SpeakerParticipation]  # most messages first, at most MAX_SPEAKERS
     omitted_speakers: int
     gini_messages: float  # 0 = everyone wrote as much, towards 1 = one person wrote it all
@@ -108,6 +109,7 @@ def participation(prepared: Prepared) -> Participation:
         speaker_count=k,
         authored_messages=total_messages,
         system_messages=system,
+        words=total_words,
         speakers=rows,
         omitted_speakers=max(0, k - MAX_SPEAKERS),
         gini_messages=gini(messages),

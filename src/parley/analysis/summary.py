@@ -67,7 +67,7 @@ def summary(  # noqa: PLR0912, PLR0915 - one sentence per section, read top to b
         "messages": p.authored_messages,
         "speakers": p.speaker_count,
         "turns": turns.turns,
-        "words": sum(s.words for s in p.speakers),
+        "words": p.words,
     }
     people = "person" if p.speaker_count == 1 else "people"
     span = ""

@@ -5,19 +5,18 @@ import math
 import pytest
 
 from parley.analysis import analyze
-from parley.analysis.keywords import stop_words, tokenize
+from parley.analysis._words import tokenize
+from parley.analysis.keywords import stop_words
 
 from .conftest import chat
 
 
-def test_tokenize_keeps_words_of_any_script_and_drops_numbers() -> None:
-    assert tokenize("Don't PANIC: 42 l'été привет 東京") == [
-        "don't",
-        "panic",
-        "l'été",
-        "привет",
-        "東京",
-    ]
+def test_keyword_lists_show_no_numbers_links_or_single_letters() -> None:
+    rows = [("Ann", "42 42 x x https://a.example/p https://a.example/p pizza", 0)]
+    rows += [("Bob", "pizza 42", 1)]
+    kw = analyze(chat(*rows))["keywords"]
+    assert [k["word"] for k in kw["top"]] == ["pizza"]
+    assert kw["tokens"] == 9
 
 
 def test_keywords_skip_stop_words_and_rank_by_count() -> None:

@@ -32,8 +32,10 @@ class LostFirstReplyKV(MemoryKV):
             return False
         return applied
 
-    async def set_nx(self, key: str, value: bytes, ttl: float) -> bool:
-        applied = await super().set_nx(key, value, ttl)
+    async def set_nx(
+        self, key: str, value: bytes, ttl: float, *, publish: str | None = None
+    ) -> bool:
+        applied = await super().set_nx(key, value, ttl, publish=publish)
         if applied and not self.lost["nx"]:
             self.lost["nx"] = True
             return False

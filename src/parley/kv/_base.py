@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+from parley.kv._fanout import Listener
 
 __all__ = ["KV", "PendingEntry", "ServerInfo", "StreamEntry", "StreamInfo"]
 
@@ -75,11 +78,16 @@ class KV(Protocol):
     async def get(self, key: str) -> bytes | None:
         """The value, or None when the key is missing or expired."""
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
-        """Write the value with a fresh TTL."""
+    async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
+        """Write the value with a fresh TTL. `publish`: also publish the value on that
+        channel, in the same command (on a Redis Cluster, a sharded channel: name it so it
+        hashes to the key's slot)."""
 
-    async def set_nx(self, key: str, value: bytes, ttl: float) -> bool:
-        """Write only if the key is absent; True when this call wrote it."""
+    async def set_nx(
+        self, key: str, value: bytes, ttl: float, *, publish: str | None = None
+    ) -> bool:
+        """Write only if the key is absent; True when this call wrote it (and published
+        the value on `publish`, if given, in the same command)."""
 
     async def compare_and_set(
         self,
@@ -95,10 +103,24 @@ class KV(Protocol):
         for a small record that ends a job (its failure), never for data."""
 
     async def set_if_prefix(
-        self, key: str, prefix: bytes, value: bytes, ttl: float, *, even_if_full: bool = False
+        self,
+        key: str,
+        prefix: bytes,
+        value: bytes,
+        ttl: float,
+        *,
+        even_if_full: bool = False,
+        publish: str | None = None,
     ) -> bool:
         """Write only if the key exists and its value starts with `prefix`; True on success.
-        One command: the owner of a job rewrites progress only while it is its own."""
+        One command: the owner of a job rewrites progress only while it is its own. A write
+        that happens is published on `publish`, if given, in the same command."""
+
+    def listen(self, channel: str) -> AbstractAsyncContextManager[Listener]:
+        """Hear the values published on `channel` while the context is open. However many
+        listen in this process, the store subscribes once per channel, on one connection.
+        A broken subscription puts `Gap.LOST` in every mailbox, and `Gap.BACK` once it is
+        subscribed again. Raises StoreUnavailableError when it cannot subscribe."""
 
     async def delete(self, key: str) -> bool:
         """Remove the key; True when it existed."""

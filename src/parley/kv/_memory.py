@@ -16,10 +16,12 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from parley.errors import StoreFullError, StoreUnavailableError
 from parley.kv._base import PendingEntry, ServerInfo, StreamEntry, StreamInfo
+from parley.kv._fanout import Fanout, Listener
 
 __all__ = ["MemoryKV"]
 
@@ -73,6 +75,7 @@ class MemoryKV:
         self._commands = 0
         # Blocked stream reads, by key: each is woken (from any thread) when the key changes.
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
+        self._fanout = Fanout()  # listeners of published values, in this process
 
     @property
     def backend(self) -> str:
@@ -161,17 +164,21 @@ class MemoryKV:
                 )
             return self._live(key, now)
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
+    async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
         with self._lock:
             self._commands += 1
             self._put(key, value, ttl, self._clock())
+            self._publish(publish, value)
 
-    async def set_nx(self, key: str, value: bytes, ttl: float) -> bool:
+    async def set_nx(
+        self, key: str, value: bytes, ttl: float, *, publish: str | None = None
+    ) -> bool:
         with self._lock:
             now = self._clock()
             if self._live(key, now) is not None:
                 return False
             self._put(key, value, ttl, now)
+            self._publish(publish, value)
             return True
 
     async def compare_and_set(
@@ -191,7 +198,14 @@ class MemoryKV:
             return True
 
     async def set_if_prefix(
-        self, key: str, prefix: bytes, value: bytes, ttl: float, *, even_if_full: bool = False
+        self,
+        key: str,
+        prefix: bytes,
+        value: bytes,
+        ttl: float,
+        *,
+        even_if_full: bool = False,
+        publish: str | None = None,
     ) -> bool:
         with self._lock:
             now = self._clock()
@@ -199,7 +213,21 @@ class MemoryKV:
             if current is None or not current.startswith(prefix):
                 return False
             self._put(key, value, ttl, now, even_if_full)
+            self._publish(publish, value)
             return True
+
+    def _publish(self, channel: str | None, value: bytes) -> None:
+        """Under the lock, so listeners hear values in the order they were written."""
+        if channel is not None:
+            self._fanout.deliver(channel, value)
+
+    @asynccontextmanager
+    async def listen(self, channel: str) -> AsyncIterator[Listener]:
+        listener, _ = self._fanout.add(channel)
+        try:
+            yield listener
+        finally:
+            self._fanout.remove(listener)
 
     async def delete(self, key: str) -> bool:
         with self._lock:

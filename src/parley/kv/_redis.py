@@ -14,7 +14,7 @@ import math
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -26,6 +26,8 @@ from redis.backoff import ExponentialWithJitterBackoff
 from parley.errors import StoreError, StoreFullError, StoreUnavailableError
 from parley.kv import _scripts as scripts
 from parley.kv._base import PendingEntry, ServerInfo, StreamEntry, StreamInfo
+from parley.kv._fanout import Listener
+from parley.kv._subscriber import Subscriber
 from parley.kv._target import RedisTarget, TlsFiles, tls_hint
 
 __all__ = ["RedisKV", "RedisTarget"]
@@ -81,6 +83,8 @@ class RedisKV:
         timeout: float,
         make_blocking: Callable[[], Client] | None = None,
         max_connections: int = 32,
+        *,
+        make_subscriber: Callable[[], Client] | None = None,
     ) -> None:
         self._client = client
         # The cluster client raises MaxConnectionsError when a node's connections are all
@@ -98,6 +102,13 @@ class RedisKV:
         self._make_blocking = make_blocking
         self._blocking: Client | None = None
         self._oom_flags = True  # until the server says it does not know script flags
+        self._publish = "SPUBLISH" if target.cluster else "PUBLISH"  # sharded on a cluster
+        self._subscriber = Subscriber(
+            make_subscriber or make_blocking or (lambda: client),
+            sharded=target.cluster,
+            translate=self._translate,
+            timeout=timeout,
+        )
         self._scripts = {
             name: client.register_script(body)
             for name, body in (
@@ -105,6 +116,8 @@ class RedisKV:
                 ("cas_oom", scripts.ALLOW_OOM + scripts.CAS),
                 ("prefix", scripts.SET_IF_PREFIX),
                 ("prefix_oom", scripts.ALLOW_OOM + scripts.SET_IF_PREFIX),
+                ("set_publish", scripts.SET_PUBLISH),
+                ("set_nx_publish", scripts.SET_NX_PUBLISH),
                 ("delete_if", scripts.DELETE_IF),
                 ("stream_add", scripts.STREAM_ADD),
                 ("stream_ensure", scripts.STREAM_ENSURE),
@@ -127,13 +140,15 @@ class RedisKV:
     ) -> RedisKV:
         target = RedisTarget(url, cluster=cluster, tls=tls)
 
-        def build(socket_timeout: float | None, health_check: int, connections: int) -> Client:
+        def build(
+            socket_timeout: float | None, health_check: int, connections: int, tries: int = retries
+        ) -> Client:
             # Retry a dropped connection (a restarted server, an idle connection a proxy
             # cut), with backoff; never a timeout, which would multiply the wait: a command
             # gives up after `timeout` (plus at most `timeout` waiting for a connection).
             retry = Retry(
                 ExponentialWithJitterBackoff(base=0.05, cap=0.5),
-                retries,
+                tries,
                 supported_errors=(rexc.ConnectionError,),
             )
             options: dict[str, Any] = {
@@ -157,12 +172,15 @@ class RedisKV:
 
         # The blocking reader (queue workers only) waits for hours in XREADGROUP: no socket
         # timeout, and no health-check PING before each read (the read proves the link).
+        # The subscription is the same, and never retried behind its listeners' backs: a
+        # reconnect that resubscribed silently would hide the messages it missed.
         return cls(
             build(timeout, 30, max_connections),
             target,
             timeout,
             lambda: build(None, 0, 4),
             max_connections,
+            make_subscriber=lambda: build(None, 0, 2, tries=0),
         )
 
     @property
@@ -276,12 +294,20 @@ class RedisKV:
         value = await self._call(lambda: self._client.get(key))
         return value if value is None or isinstance(value, bytes) else value.encode()
 
-    async def set(self, key: str, value: bytes, ttl: float) -> None:
+    async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
         ms = _ms(ttl)
+        if publish is not None:
+            await self._script("set_publish", key, [value, ms, self._publish, publish])
+            return
         await self._call(lambda: self._client.set(key, value, px=ms))
 
-    async def set_nx(self, key: str, value: bytes, ttl: float) -> bool:
+    async def set_nx(
+        self, key: str, value: bytes, ttl: float, *, publish: str | None = None
+    ) -> bool:
         ms = _ms(ttl)
+        if publish is not None:
+            args = [value, ms, self._publish, publish]
+            return bool(await self._script("set_nx_publish", key, args))
         return bool(await self._call(lambda: self._client.set(key, value, px=ms, nx=True)))
 
     async def compare_and_set(
@@ -297,10 +323,22 @@ class RedisKV:
         return bool(await self._write_script("cas", key, args, even_if_full))
 
     async def set_if_prefix(
-        self, key: str, prefix: bytes, value: bytes, ttl: float, *, even_if_full: bool = False
+        self,
+        key: str,
+        prefix: bytes,
+        value: bytes,
+        ttl: float,
+        *,
+        even_if_full: bool = False,
+        publish: str | None = None,
     ) -> bool:
         args: list[Any] = [prefix, value, _ms(ttl)]
+        if publish is not None:
+            args += [self._publish, publish]
         return bool(await self._write_script("prefix", key, args, even_if_full))
+
+    def listen(self, channel: str) -> AbstractAsyncContextManager[Listener]:
+        return self._subscriber.listen(channel)
 
     async def delete(self, key: str) -> bool:
         return bool(await self._call(lambda: self._client.delete(key)))
@@ -465,6 +503,7 @@ class RedisKV:
         return int(await self._grouped(lambda: remove(key, group, consumer), 0))
 
     async def aclose(self) -> None:
+        await self._subscriber.aclose()
         await self._client.aclose()
         if self._blocking is not None:
             await self._blocking.aclose()

@@ -9,6 +9,8 @@ __all__ = [
     "CAS",
     "DELETE_IF",
     "SET_IF_PREFIX",
+    "SET_NX_PUBLISH",
+    "SET_PUBLISH",
     "STREAM_ACK",
     "STREAM_ADD",
     "STREAM_ENSURE",
@@ -29,11 +31,30 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
 return 1
 """
 
-# One script, one key: write only over a value that starts with ARGV[1].
+# One script, one key: write only over a value that starts with ARGV[1]; with ARGV[4]
+# ('PUBLISH', or 'SPUBLISH' on a cluster, on a channel in the key's slot) and ARGV[5] (the
+# channel), publish the value written, in the same command.
 SET_IF_PREFIX = """
 local current = redis.call('GET', KEYS[1])
 if current and string.sub(current, 1, #ARGV[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  if ARGV[4] then redis.call(ARGV[4], ARGV[5], ARGV[2]) end
+  return 1
+end
+return 0
+"""
+
+# A write that publishes what it wrote (ARGV[3] 'PUBLISH' or 'SPUBLISH' on the channel
+# ARGV[4]): one command, so a listener never hears a value the key does not hold.
+SET_PUBLISH = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call(ARGV[3], ARGV[4], ARGV[1])
+return 1
+"""
+
+SET_NX_PUBLISH = """
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  redis.call(ARGV[3], ARGV[4], ARGV[1])
   return 1
 end
 return 0

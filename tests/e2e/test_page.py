@@ -196,6 +196,8 @@ def test_an_upload_shows_live_progress_then_every_chart(
     page = tab.page
     page.set_viewport_size({"width": 1366, "height": 900})  # a common laptop
     page.add_init_script(RECORD_PROGRESS)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto("/")
     tab.shot("home-desktop")
     page.set_input_files("#file", str(big_chat))
@@ -221,6 +223,9 @@ def test_an_upload_shows_live_progress_then_every_chart(
     conversation = page.get_attribute("body", "data-rendered-conversation")
     assert conversation
     assert page.url.endswith(f"/#/c/{conversation}")  # the link to this result
+    progress = f"/api/progress/{conversation}"
+    assert any(url.endswith(progress + "/events") for url in asked), asked  # pushed...
+    assert not any(url.endswith(progress) for url in asked), asked  # ...not polled
 
     charts = drawn_charts(tab)
     assert len(charts) >= 8
@@ -637,6 +642,37 @@ def test_an_unavailable_store_is_said_and_a_retry_recovers(tab: Tab, server: Ser
     page.get_by_role("button", name="Try again").click()
     page.wait_for_selector(RENDERED)
     # Only the 503 itself was logged, as the expected HTTP error.
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize("proxy", ["refuses", "holds back"])
+def test_where_a_proxy_refuses_or_holds_back_the_stream_the_page_polls(
+    tab: Tab, proxy: str
+) -> None:
+    page = tab.page
+    polls: list[str] = []
+
+    def events(route: Route) -> None:
+        if proxy == "refuses":
+            route.fulfill(status=502, body="Bad Gateway")
+        # "holds back": no answer at all, as a buffering proxy gives none until the end
+
+    page.route("**/api/progress/*/events", events)
+    page.on(
+        "request",
+        lambda request: (
+            polls.append(request.url)
+            if "/api/progress/" in request.url and not request.url.endswith("/events")
+            else None
+        ),
+    )
+    page.goto("/")
+    page.get_by_text("…or paste the text").click()
+    chat = (FIXTURES / "whatsapp_german_dots_seconds.txt").read_text(encoding="utf-8")
+    page.get_by_label("Conversation text").fill(chat + f"\n(a proxy that {proxy})")  # a new job
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector(RENDERED, timeout=60_000)
+    assert polls, "the page never polled"
     assert tab.errors == []
 
 

@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 from parley import __version__
 from parley.api.access import LazyGuard
 from parley.api.errors import install_error_handlers
+from parley.api.events import router as events_router
 from parley.api.routes import analyze_request_body, openapi_components, router
 from parley.api.service import Service
 from parley.api.web import install_web
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LazyGuard, settings=holder.settings)
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(events_router)
     install_web(app)
     _complete_openapi(app)
     return app

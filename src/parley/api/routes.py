@@ -29,14 +29,23 @@ from parley.jobs.keys import JOB_ID_PATTERN
 from parley.jobs.tokens import new_owner_token
 from parley.settings import ExecutionMode
 
-__all__ = ["analyze_request_body", "openapi_components", "router"]
+__all__ = [
+    "ERRORS",
+    "ConversationId",
+    "Svc",
+    "analyze_request_body",
+    "not_found",
+    "openapi_components",
+    "progress_body",
+    "router",
+]
 
 router = APIRouter(prefix="/api")
 
 ConversationId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]
 JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad input: says what and where"},
     401: {"model": ErrorBody, "description": "PARLEY_API_TOKEN is set and was not sent"},
     403: {"model": ErrorBody, "description": "A cross-site request, or another owner's token"},
@@ -64,11 +73,11 @@ def _links(job: Job) -> dict[str, str]:
     }
 
 
-def _progress_body(conversation_id: str, progress: Progress) -> dict[str, Any]:
+def progress_body(conversation_id: str, progress: Progress) -> dict[str, Any]:
     return {"conversationId": conversation_id, **progress.to_json()}
 
 
-def _not_found(what: str) -> JobNotFoundError:
+def not_found(what: str) -> JobNotFoundError:
     return JobNotFoundError(f"{what} is unknown or has expired (results live 1 hour)")
 
 
@@ -159,7 +168,7 @@ def openapi_components() -> dict[str, Any]:
         200: {"model": AnalyzeResponse},
         409: {"model": ErrorBody, "description": "The conversation id holds another file's job"},
         413: {"model": ErrorBody},
-        **_ERRORS,
+        **ERRORS,
     },
 )
 async def analyze(
@@ -223,16 +232,16 @@ async def analyze(
     "/progress/{conversationId}",
     tags=["analyses"],
     response_model=ProgressResponse,
-    responses=_ERRORS,
+    responses=ERRORS,
 )
 async def progress(conversationId: ConversationId, svc: Svc, request: Request) -> dict[str, Any]:
     """The conversation's latest progress: one store read."""
     svc.access.require_operator(request, "reading a conversation by its id")
     found = await svc.store.get_progress(conversationId)
     if found is None:
-        raise _not_found(f"conversation {conversationId}")
+        raise not_found(f"conversation {conversationId}")
     svc.driver.notice(found)
-    return _progress_body(conversationId, found)
+    return progress_body(conversationId, found)
 
 
 async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
@@ -244,7 +253,7 @@ async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
         **job.to_public_json(),
         "hasResult": job.status is JobStatus.COMPLETED,
         "progress": (
-            _progress_body(job.conversation_id, progress)
+            progress_body(job.conversation_id, progress)
             if progress is not None and progress.job_id == job.job_id
             else None
         ),
@@ -252,12 +261,12 @@ async def _job_body(svc: Service, job: Job) -> dict[str, Any]:
     }
 
 
-@router.get("/jobs/{jobId}", tags=["analyses"], response_model=JobResponse, responses=_ERRORS)
+@router.get("/jobs/{jobId}", tags=["analyses"], response_model=JobResponse, responses=ERRORS)
 async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
     """The job, whether its result is ready, and its progress."""
     job = await svc.store.get_job(jobId)
     if job is None:
-        raise _not_found(f"job {jobId}")
+        raise not_found(f"job {jobId}")
     return await _job_body(svc, job)
 
 
@@ -265,14 +274,14 @@ async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
     "/jobs/{jobId}/result",
     tags=["analyses"],
     response_model=ResultResponse,
-    responses={202: {"model": ResultResponse, "description": "Still running"}, **_ERRORS},
+    responses={202: {"model": ResultResponse, "description": "Still running"}, **ERRORS},
 )
 async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
     """200 with the result; 202 while the job runs; the error (with its code) when it
     failed, or when its result was evicted (`result_lost`); 404 when unknown or expired."""
     job = await svc.store.get_job(jobId)
     if job is None:
-        raise _not_found(f"job {jobId}")
+        raise not_found(f"job {jobId}")
     body: dict[str, Any] = {"jobId": job.job_id, "hasResult": False, "status": job.status.value}
     if job.status is JobStatus.COMPLETED:
         result = await svc.store.get_result(jobId)
@@ -290,7 +299,7 @@ async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
     "/conversations/{conversationId}",
     tags=["conversations"],
     response_model=JobResponse,
-    responses=_ERRORS,
+    responses=ERRORS,
 )
 async def get_conversation(
     conversationId: ConversationId, svc: Svc, request: Request
@@ -299,11 +308,11 @@ async def get_conversation(
     svc.access.require_operator(request, "reading a conversation by its id")
     job = await svc.store.find_job(conversationId)
     if job is None:
-        raise _not_found(f"conversation {conversationId}")
+        raise not_found(f"conversation {conversationId}")
     return await _job_body(svc, job)
 
 
-@router.delete("/conversations/{conversationId}", tags=["conversations"], responses=_ERRORS)
+@router.delete("/conversations/{conversationId}", tags=["conversations"], responses=ERRORS)
 async def delete_conversation(
     conversationId: ConversationId, svc: Svc, request: Request
 ) -> dict[str, Any]:
@@ -314,7 +323,7 @@ async def delete_conversation(
         svc.access.require_bearer(request, "erasing a conversation")
         job = await svc.store.find_job(conversationId)
         if job is None and svc.access.open:
-            raise _not_found(f"conversation {conversationId}")
+            raise not_found(f"conversation {conversationId}")
         # With a token configured, an unknown id and another's are refused alike: DELETE
         # must not tell strangers which conversation ids exist.
         svc.access.require_owner(request, job, conversationId)
@@ -346,7 +355,7 @@ async def health(svc: Svc) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/stats", tags=["operations"], responses=_ERRORS)
+@router.get("/stats", tags=["operations"], responses=ERRORS)
 async def stats(svc: Svc, request: Request) -> dict[str, Any]:
     """The store's memory and limit, keys and bytes per key family, how many more results
     fit, and commands processed: what the hosting dashboard shows, from inside. Scanning

@@ -194,6 +194,11 @@ class ProgressResponse(BaseModel):
     updatedAt: str
     error: JobErrorBody | None = None
     mode: ExecutionMode = Field(description="The driver that runs the job")
+    seq: int = Field(
+        0,
+        description="Which change this is (larger for later ones); the id of the event "
+        "that carried it on /api/progress/{conversationId}/events",
+    )
 
 
 class JobBody(BaseModel):

@@ -15,7 +15,7 @@ from parley.settings import load_settings
 __all__ = ["main"]
 
 # Subcommand modules, in the order `parley --help` lists them.
-COMMANDS: tuple[str, ...] = ("serve", "worker", "analyze", "parse", "stats", "doctor")
+COMMANDS: tuple[str, ...] = ("serve", "worker", "analyze", "submit", "parse", "stats", "doctor")
 
 EXIT_ERROR = 1  # the command ran and failed (bad input, store unusable)
 EXIT_USAGE = 2  # argparse's own code for bad arguments

@@ -13,19 +13,18 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from parley.analysis import analyze
 from parley.analysis.formats import parse_path
 from parley.analysis.model import Conversation
 from parley.cli._input import add_input_arguments, input_label, read_conversation
+from parley.cli._progress import ProgressBar, print_summary
 from parley.errors import InputError
 from parley.samples import SAMPLE_NAME
 from parley.work import as_asked, in_its_file
 
 __all__ = ["register", "run"]
-
-_BAR_WIDTH = 30
 
 
 def register(subparsers: Any) -> None:
@@ -72,38 +71,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
-class _Reporter:
-    """Progress on stderr: a redrawn bar on a terminal, one line per stage elsewhere."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.stage = ""
-        self.shown = -1
-
-    def __call__(self, stage: str, percent: float, message: str) -> None:
-        if self.tty:
-            whole = int(percent)
-            if whole == self.shown and stage == self.stage:
-                return  # redraw only when something visible changes
-            self.shown, self.stage = whole, stage
-            filled = _BAR_WIDTH * whole // 100
-            bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
-            self.stream.write(f"\r[{bar}] {whole:3d}%  {message[:40]:<40}")
-            self.stream.flush()
-        elif stage != self.stage:
-            self.stage = stage
-            self.stream.write(f"{percent:5.1f}%  {stage}: {message}\n")
-            self.stream.flush()
-
-    def line(self, text: str) -> None:
-        if self.tty and self.shown >= 0:
-            self.stream.write("\r" + " " * (_BAR_WIDTH + 50) + "\r")
-            self.shown = -1
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
-
 def _write(path: str, text: str, what: str, newline: str | None = None) -> None:
     if path == "-":
         sys.stdout.write(text)
@@ -141,7 +108,7 @@ def _how_it_was_read(d: dict[str, Any]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    err = _Reporter(sys.stderr)
+    err = ProgressBar(sys.stderr)
     started = time.perf_counter()
     err.line(f"parsing {input_label(args)} …")
     name = SAMPLE_NAME if args.sample else Path(str(args.file)).name
@@ -189,11 +156,5 @@ def run(args: argparse.Namespace) -> int:
             _write(str(folder / name), table(result), f"table {name}", newline="")
         err.line(f"wrote {folder / 'people.csv'} and {folder / 'activity.csv'}")
 
-    out = sys.stderr if args.json == "-" else sys.stdout
-    title = result.get("title")
-    if title:
-        out.write(f"{title}\n")
-    for headline in result["summary"]["headlines"]:
-        out.write(f"  • {headline}\n")
-    out.flush()
+    print_summary(result, sys.stderr if args.json == "-" else sys.stdout)
     return 0

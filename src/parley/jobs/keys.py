@@ -1,7 +1,8 @@
 """Every key parley writes is built here. This layout is a contract: operators and other
 tools read the same keys.
 
-    progress:{conversationId}   the latest progress (status, stage, percent)
+    progress:{conversationId}   the latest progress (status, stage, percent); each write
+                                is published on the channel of the same name
     job:{jobId}                 the job record
     job_index:{conversationId}  the conversation's current jobId
     result:{jobId}              the analysis result
@@ -75,6 +76,11 @@ class KeyLayout:
 
     def progress(self, conversation_id: str) -> str:
         return f"{self.prefix}progress:{conversation_id}"
+
+    def progress_channel(self, conversation_id: str) -> str:
+        """Where each progress write is published, by the script that writes it: named
+        like the key, so that on a Redis Cluster the sharded channel is on its slot."""
+        return self.progress(conversation_id)
 
     def job(self, job_id: str) -> str:
         return f"{self.prefix}job:{job_id}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -84,6 +86,20 @@ class JobError:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobError:
         return cls(ErrorCode(data["code"]), data["message"], data.get("details"))
+
+
+_seq_lock = threading.Lock()
+_last_seq = 0
+
+
+def next_seq() -> int:
+    """A progress change's sequence number: the wall clock's milliseconds, and strictly
+    larger than this process's last. Writers on other machines share only the clock, so
+    a reader compares for equality (did I see this one?) more than for order."""
+    global _last_seq  # noqa: PLW0603 - one counter per process, under its lock
+    with _seq_lock:
+        _last_seq = max(_last_seq + 1, time.time_ns() // 1_000_000)
+        return _last_seq
 
 
 def _lost(stale_seconds: float) -> JobError:
@@ -262,6 +278,9 @@ class Progress:
     updated_at: datetime
     error: JobError | None = None
     mode: ExecutionMode = ExecutionMode.BACKGROUND
+    # Which change this is: larger for each later one (milliseconds of the wall clock when
+    # it was made, made unique); a heartbeat's rewrite keeps it. A live stream's event id.
+    seq: int = 0
 
     @classmethod
     def of(
@@ -269,7 +288,9 @@ class Progress:
     ) -> Progress:
         """The job's progress, in the job's status unless `status` says otherwise."""
         status = extra.pop("status", job.status)
-        return cls(job.job_id, status, stage, percent, message, at, mode=job.mode, **extra)
+        return cls(
+            job.job_id, status, stage, percent, message, at, mode=job.mode, seq=next_seq(), **extra
+        )
 
     @classmethod
     def queued(cls, job: Job) -> Progress:
@@ -316,6 +337,7 @@ class Progress:
             "updatedAt": _iso(self.updated_at),
             "error": self.error.to_json() if self.error else None,
             "mode": self.mode.value,
+            "seq": self.seq,
         }
 
     @classmethod
@@ -332,4 +354,5 @@ class Progress:
             updated_at=updated,
             error=JobError.from_json(error) if error else None,
             mode=ExecutionMode(data.get("mode", ExecutionMode.BACKGROUND)),
+            seq=int(data.get("seq", 0)),
         )

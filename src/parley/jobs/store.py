@@ -107,7 +107,10 @@ class JobStore:
 
     async def _write_progress(self, conversation_id: str, progress: Progress) -> None:
         await self.kv.set(
-            self.keys.progress(conversation_id), _encode_progress(progress), self._ttl("progress")
+            self.keys.progress(conversation_id),
+            _encode_progress(progress),
+            self._ttl("progress"),
+            publish=self.keys.progress_channel(conversation_id),
         )
 
     async def _read_job_raw(self, job_id: str) -> tuple[bytes, Job] | None:
@@ -166,6 +169,7 @@ class JobStore:
             self.keys.progress(job.conversation_id),
             _encode_progress(Progress.queued(job)),
             self._ttl("progress"),
+            publish=self.keys.progress_channel(job.conversation_id),
         )
 
     async def create_or_get(
@@ -331,7 +335,8 @@ class JobStore:
             except JobNotFoundError:  # no progress at all: write it if still none
                 key = self.keys.progress(job.conversation_id)
                 data = _encode_progress(progress)
-                if await self.kv.set_nx(key, data, self._ttl("progress")):
+                channel = self.keys.progress_channel(job.conversation_id)
+                if await self.kv.set_nx(key, data, self._ttl("progress"), publish=channel):
                     return
         raise JobConflictError(f"job {job.job_id}'s progress kept changing; try again")
 
@@ -352,7 +357,10 @@ class JobStore:
         mine = _progress_prefix(progress.job_id)
         data = _encode_progress(progress)
         ttl = self._ttl("progress")
-        if not await self.kv.set_if_prefix(key, mine, data, ttl, even_if_full=even_if_full):
+        channel = self.keys.progress_channel(conversation_id)
+        if not await self.kv.set_if_prefix(
+            key, mine, data, ttl, even_if_full=even_if_full, publish=channel
+        ):
             if await self.kv.get(key) is None:  # rare, and worth a read: say which
                 raise JobNotFoundError(f"conversation {conversation_id} was erased")
             raise JobConflictError(
@@ -552,12 +560,23 @@ class JobStore:
             return job.without_result()
         return job
 
-    async def get_progress(self, conversation_id: str) -> Progress | None:
-        """One read: the conversation's latest progress (the stale rule applied), or None."""
+    async def get_progress(
+        self, conversation_id: str, *, as_written: bool = False
+    ) -> Progress | None:
+        """One read: the conversation's latest progress (the stale rule applied unless
+        `as_written`), or None."""
         raw = await self.kv.get(self.keys.progress(validate_conversation_id(conversation_id)))
         if raw is None:
             return None
-        progress = _parse(Progress.from_json, raw)
+        progress = self.parse_progress(raw)
+        return progress if as_written else self.effective(progress)
+
+    def parse_progress(self, raw: bytes) -> Progress:
+        """A stored (or published) progress value; StoredValueError if not parley's."""
+        return _parse(Progress.from_json, raw)
+
+    def effective(self, progress: Progress) -> Progress:
+        """The progress as a reader sees it now: the stale rule applied."""
         return progress.effective(self._clock(), self.config.stale_seconds)
 
     async def get_result(self, job_id: str) -> Any | None:

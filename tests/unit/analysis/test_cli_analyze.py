@@ -9,7 +9,7 @@ import pytest
 from bench._gen import messages, whatsapp_text
 
 from parley.cli import main
-from parley.cli.analyze import _Reporter
+from parley.cli._progress import ProgressBar
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ class _FakeTty(io.StringIO):
 
 def test_progress_on_a_terminal_is_one_redrawn_bar_that_redraws_only_on_change() -> None:
     stream = _FakeTty()
-    reporter = _Reporter(stream)
+    reporter = ProgressBar(stream)
     for percent in (0.0, 0.2, 0.4, 1.0, 50.0, 100.0):
         reporter("sentiment", percent, "scoring sentiment")
     reporter.line("done")

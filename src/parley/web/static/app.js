@@ -1,4 +1,4 @@
-// The page's controller: the form, the progress poll, the states, the routes.
+// The page's controller: the form, the live progress (pushed, or polled), the states, the routes.
 //
 // Routes live in the hash: "#/" is the form, "#/c/{conversationId}" shows that
 // conversation (its progress, its result, or that it has expired). Every poll may land on
@@ -344,7 +344,7 @@ async function submit(input) {
 async function follow(run, conversationId, jobId, status, error) {
   if (status === "completed") return loadResult(run, conversationId, jobId);
   if (status === "failed") return failed(conversationId, error);
-  return poll(run, conversationId, jobId);
+  return listen(run, conversationId, jobId);
 }
 
 const QUIET_NOTE_AFTER_S = 15;
@@ -387,12 +387,93 @@ class Pace {
   }
 }
 
+/** One progress on screen, from a poll or the stream: the bar, the pace, and a note when
+ * it has waited long for a worker or gone quiet. */
+class Watch {
+  constructor() {
+    this.pace = new Pace();
+    this.waitingSince = null; // when it was last seen waiting for a worker
+    this.last = null;
+    this.outage = false; // the stream said the store is unreachable
+  }
+
+  see(progress) {
+    this.last = progress;
+    this.outage = false;
+    const waiting = progress.stage === "queued" || progress.stage === "requeued";
+    this.waitingSince = waiting ? this.waitingSince ?? Date.now() : null;
+    this.pace.see(progress);
+    this.redraw();
+  }
+
+  redraw() {
+    if (this.outage) return statusNote("The store is unavailable at the moment; still trying…");
+    if (this.last === null) return;
+    const waited = this.waitingSince === null ? 0 : (Date.now() - this.waitingSince) / 1000;
+    statusNote(waited >= WAIT_NOTE_AFTER_S
+      ? `No worker has taken it yet (${Math.round(waited)} s). Workers take analyses in order; if none ever does, the server's parley worker processes may not be running.`
+      : this.pace.note());
+    setProgress({ ...this.last, message: this.pace.describe(this.last) });
+  }
+}
+
+// A stream that has sent nothing this long after it opened is held back by a proxy that
+// buffers responses: the page polls instead. The server sends the current progress at once.
+const STREAM_SILENCE_MS = 5000;
+
+/** Follow the progress the server pushes (Server-Sent Events), from any worker. Polls
+ * instead where a stream cannot work: an access token in use (EventSource sends no
+ * headers), a browser without EventSource, a stream refused or held back by a proxy. */
+function listen(run, conversationId, jobId) {
+  if (typeof EventSource !== "function" || accessToken()) return poll(run, conversationId, jobId);
+  showStatus(conversationId, { stage: "queued", percent: 0, message: "" });
+  const watch = new Watch();
+  const source = new EventSource(`/api/progress/${encodeURIComponent(conversationId)}/events`);
+  let heard = false;
+  const ticker = setInterval(() => (run === state.run ? watch.redraw() : stop()), 1000);
+  const silence = setTimeout(() => heard || instead(), STREAM_SILENCE_MS);
+  function stop() {
+    clearInterval(ticker);
+    clearTimeout(silence);
+    source.close();
+  }
+  function instead() {
+    stop();
+    if (run === state.run) poll(run, conversationId, jobId);
+  }
+  const on = (kind, handle) => source.addEventListener(kind, (event) => {
+    if (run !== state.run) return stop();
+    heard = true;
+    handle(event.data ? JSON.parse(event.data) : {});
+  });
+  on("progress", (progress) => watch.see(progress));
+  on("completed", (progress) => {
+    stop();
+    loadResult(run, conversationId, progress.jobId || jobId);
+  });
+  on("failed", (progress) => {
+    stop();
+    failed(conversationId, progress.error);
+  });
+  on("expired", () => {
+    stop();
+    expired(conversationId);
+  });
+  on("unavailable", () => {
+    watch.outage = true;
+    watch.redraw();
+  });
+  // While it can, EventSource reconnects by itself, sending Last-Event-ID: the server
+  // answers with what was missed. A source that gave up (a 401, a 404, a 5xx, no stream
+  // at all) is CLOSED: polling takes over, and says why if there is something to say.
+  source.onerror = () => source.readyState === EventSource.CLOSED && instead();
+}
+
 /** Poll the progress until the job ends. Any worker answers: the store has the truth. */
 async function poll(run, conversationId, jobId) {
   showStatus(conversationId, { stage: "queued", percent: 0, message: "" });
   let failures = 0;
-  let waitingSince = null; // when it was last seen waiting for a worker
-  const pace = new Pace();
+  const watch = new Watch();
   while (run === state.run) {
     let answer = null;
     try {
@@ -404,14 +485,7 @@ async function poll(run, conversationId, jobId) {
     if (answer?.status === 200) {
       failures = 0;
       const progress = answer.body;
-      const waiting = progress.stage === "queued" || progress.stage === "requeued";
-      waitingSince = waiting ? waitingSince ?? Date.now() : null;
-      const waited = waitingSince === null ? 0 : (Date.now() - waitingSince) / 1000;
-      pace.see(progress);
-      statusNote(waited >= WAIT_NOTE_AFTER_S
-        ? `No worker has taken it yet (${Math.round(waited)} s). Workers take analyses in order; if none ever does, the server's parley worker processes may not be running.`
-        : pace.note());
-      setProgress({ ...progress, message: pace.describe(progress) });
+      watch.see(progress);
       jobId = progress.jobId || jobId;
       if (progress.status === "completed") return loadResult(run, conversationId, jobId);
       if (progress.status === "failed") return failed(conversationId, progress.error);
@@ -450,7 +524,7 @@ async function loadResult(run, conversationId, jobId) {
   const { status, body } = answer;
   if (status === 200 && body.hasResult) return showResult(conversationId, jobId, body.result);
   if (status === 200 && body.status === "failed") return failed(conversationId, body.error);
-  if (status === 202) return poll(run, conversationId, jobId);
+  if (status === 202) return listen(run, conversationId, jobId);
   if (status === 404) return expired(conversationId);
   if (status === 503) return storeDown(body, () => loadResult(++state.run, conversationId, jobId));
   return problem("http", "Something went wrong", `${body.error || ""} (HTTP ${status}).`);

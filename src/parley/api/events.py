@@ -1,0 +1,117 @@
+"""`GET /api/progress/{conversationId}/events`: a conversation's progress pushed as
+Server-Sent Events, from whichever worker the stream lands on.
+
+The stream sends the current progress at once, then each change, each event with the
+progress's `seq` as its id, a comment every 15 s so proxies keep it open, and last the
+`completed` or `failed` event, after which it ends. A client that reconnects with
+`Last-Event-ID` (browsers do it themselves) gets the current progress unless that is the
+one it last saw: a stream a platform cut at its time limit resumes without losing the
+end. While the store is unreachable the stream says so (`unavailable`) and goes on once
+it is back. The framing is sse-starlette's; what is sent is the body a poll returns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from parley.api.routes import ERRORS, ConversationId, Svc, not_found, progress_body
+from parley.api.service import Service
+from parley.errors import StoreError
+from parley.jobs import JobStatus, Progress
+from parley.jobs.feed import Gap, ProgressFeed, watch
+
+__all__ = ["PING_SECONDS", "router"]
+
+router = APIRouter(prefix="/api")
+
+PING_SECONDS = 15  # a comment this often keeps proxies from closing a quiet stream
+# How often a quiet stream applies the stale rule to what it last heard (no command): a
+# job whose owner died is reported lost within this long of the stale limit.
+_RECHECK_SECONDS = 5.0
+_ENDS = (JobStatus.COMPLETED, JobStatus.FAILED)
+_EVENT_DOC = (
+    "`text/event-stream`. Events: `progress` (the job is queued or running), `completed`, "
+    "`failed` or `expired` (then the stream ends), `unavailable` (the store cannot be reached; the "
+    "stream goes on when it is back). Each progress event's data is the body "
+    "`GET /api/progress/{conversationId}` returns, its id the progress's `seq`."
+)
+
+
+@router.get(
+    "/progress/{conversationId}/events",
+    tags=["analyses"],
+    response_class=EventSourceResponse,
+    responses={200: {"description": _EVENT_DOC, "content": {"text/event-stream": {}}}, **ERRORS},
+)
+async def progress_events(
+    conversationId: ConversationId, svc: Svc, request: Request
+) -> EventSourceResponse:
+    """The conversation's progress, pushed: the current one, then every change, to the end."""
+    svc.access.require_operator(request, "reading a conversation by its id")
+    stack = AsyncExitStack()
+    feed = await stack.enter_async_context(watch(svc.store, conversationId))
+    if feed.current is None:
+        await stack.aclose()
+        raise not_found(f"conversation {conversationId}")
+    last_seen = request.headers.get("last-event-id")
+    return EventSourceResponse(
+        _events(svc, conversationId, feed, stack, last_seen),
+        ping=PING_SECONDS,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},  # nginx: no buffer
+    )
+
+
+def _event(conversation_id: str, progress: Progress) -> ServerSentEvent:
+    body = progress_body(conversation_id, progress)
+    kind = progress.status.value if progress.status in _ENDS else "progress"
+    return ServerSentEvent(json.dumps(body), event=kind, id=str(progress.seq))
+
+
+async def _events(
+    svc: Service,
+    conversation_id: str,
+    feed: ProgressFeed,
+    stack: AsyncExitStack,
+    last_seen: str | None,
+) -> AsyncIterator[ServerSentEvent]:
+    async with stack:  # the listener goes when the stream does, however it ends
+        sent: tuple[Any, ...] | None = None
+        progress = feed.current
+        unavailable = False
+        while True:
+            if progress is not None:
+                svc.driver.notice(progress)  # as a poll does: a lost queue job wakes a worker
+                shown = (progress.seq, progress.status, progress.stage)
+                if progress.status in _ENDS:
+                    yield _event(conversation_id, progress)  # always: it ends the stream
+                    return
+                if shown != sent and (sent is not None or str(progress.seq) != last_seen):
+                    yield _event(conversation_id, progress)
+                sent = shown
+            try:
+                item = await feed.next(_RECHECK_SECONDS)
+            except StoreError:  # re-reading after an outage failed: still out
+                item = Gap.LOST
+            if item is None and feed.current is None:  # erased, or expired, meanwhile
+                yield ServerSentEvent(
+                    json.dumps({"error": f"conversation {conversation_id} is gone"}),
+                    event="expired",
+                )
+                return
+            if item is Gap.LOST:
+                if not unavailable:
+                    unavailable = True
+                    yield ServerSentEvent(
+                        json.dumps({"error": "the store is unreachable; waiting for it"}),
+                        event="unavailable",
+                    )
+                progress = None
+                continue
+            unavailable = False
+            progress = item if isinstance(item, Progress) else feed.current

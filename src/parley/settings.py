@@ -48,7 +48,7 @@ class Settings:
     # noticed within 15 s (10 s, plus up to one claim interval in queue mode), while five
     # missed heartbeats in a row (a GC pause, a slow Redis round trip) are not a death.
     stale_seconds: float = 10.0
-    # At most one progress write per interval (first, last and stage changes always):
+    # At most one progress write per interval (the first and the last always):
     # a smooth bar for the user, a bounded command count for a metered Redis.
     progress_interval_seconds: float = 0.5
     # Connect and per-command timeouts for Redis. An unreachable store must turn into a

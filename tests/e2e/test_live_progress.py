@@ -84,14 +84,15 @@ async def test_a_stream_on_worker_b_shows_a_job_running_on_worker_a_in_order_to_
 ) -> None:
     a, b = pair
     async with httpx.AsyncClient(timeout=120) as client:
-        job = await start(client, a, chat(1))
+        job = await start(client, a, chat(1, size=120_000))
         events = await stream(client, b, job["conversationId"])
         result = await client.get(b.url + job["links"]["result"])
     assert [e.event for e in events][-1] == "completed"
     assert {e.event for e in events[:-1]} == {"progress"}
     seen = bodies(events)
     assert {body["jobId"] for body in seen} == {job["jobId"]}
-    assert len(seen) >= 5, [body["stage"] for body in seen]  # pushed as it ran, not at the end
+    # pushed as it ran (a write per 0.5 s), not only at the end
+    assert len(seen) >= 3, [body["stage"] for body in seen]
     percents = [body["percent"] for body in seen]
     assert percents == sorted(percents)
     ids = [int(e.id) for e in events]
@@ -107,7 +108,7 @@ async def test_a_stream_resumed_with_last_event_id_gets_what_it_missed_and_the_e
 ) -> None:
     a, b = pair
     async with httpx.AsyncClient(timeout=120) as client:
-        job = await start(client, a, chat(2))
+        job = await start(client, a, chat(2, size=120_000))
         first = await stream(client, b, job["conversationId"], stop_after=2)
         last_id = first[-1].id
         resumed = await stream(client, a, job["conversationId"], last_id=last_id)
@@ -189,7 +190,8 @@ def test_parley_submit_shows_the_progress_and_prints_the_summary(
 ) -> None:
     _, b = pair
     export = tmp_path / "Team chat.txt"
-    export.write_text(chat(5 if how == "stream" else 6, size=30_000), encoding="utf-8")
+    size = 120_000 if how == "stream" else 30_000  # a stream to watch for a few seconds
+    export.write_text(chat(5 if how == "stream" else 6, size=size), encoding="utf-8")
     out = tmp_path / "result.json"
     command = [sys.executable, "-m", "parley", "submit", str(export), "--server", b.url]
     command += ["--json", str(out), *(["--no-stream"] if how == "poll" else [])]
@@ -205,8 +207,8 @@ def test_parley_submit_shows_the_progress_and_prints_the_summary(
         assert len(set(stages)) >= 3, stages
     assert f"done: {b.url}/#/c/" in done.stderr
     assert done.stdout.startswith("Team chat\n")
-    assert "30,000 messages" in done.stdout
-    assert json.loads(out.read_text(encoding="utf-8"))["overview"]["messages"] == 30_000
+    assert f"{size:,} messages" in done.stdout
+    assert json.loads(out.read_text(encoding="utf-8"))["overview"]["messages"] == size
 
 
 def test_parley_submit_says_what_the_server_refused(

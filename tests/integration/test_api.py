@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from parley.api import create_app
+from parley.api.schemas import ProgressResponse
 from parley.api.service import Service
 from parley.jobs import ErrorCode
 from parley.settings import ExecutionMode, Settings
@@ -116,6 +117,23 @@ async def test_an_analysis_runs_from_post_through_progress_to_result(
     assert job["progress"]["percent"] == 100
     conversation = (await client.get(started["links"]["conversation"])).json()
     assert conversation["jobId"] == started["jobId"]
+
+
+async def test_a_poll_answers_the_stored_bytes_in_the_shape_of_its_schema(
+    client: httpx.AsyncClient,
+) -> None:
+    started = (await client.post("/api/analyze", json={"content": WHATSAPP})).json()
+    await wait_done(client, started["conversationId"])
+    poll = await client.get(f"/api/progress/{started['conversationId']}")
+    assert poll.headers["content-type"] == "application/json"
+    body = poll.json()
+    assert set(body) == set(ProgressResponse.model_fields)
+    assert next(iter(body)) == "conversationId"
+    assert ProgressResponse.model_validate(body).conversationId == started["conversationId"]
+    service = await service_of(client)
+    stored = await service.kv.get(f"progress:{started['conversationId']}")
+    assert stored is not None
+    assert poll.content.endswith(stored[1:])  # the stored value, not a re-encoded one
 
 
 async def test_the_same_upload_again_gets_the_same_job(client: httpx.AsyncClient) -> None:

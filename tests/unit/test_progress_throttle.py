@@ -1,4 +1,4 @@
-"""At most one progress write per interval; first, stage changes and 100 % always."""
+"""At most one progress write per interval; the first and 100 % always."""
 
 from __future__ import annotations
 
@@ -14,31 +14,24 @@ class Clock:
 
 
 def test_the_first_report_is_always_written() -> None:
-    assert ProgressThrottle(1.0, Clock()).due("parse", 0)
+    assert ProgressThrottle(1.0, Clock()).due(0)
 
 
 def test_reports_within_the_interval_are_held_back() -> None:
     clock = Clock()
     throttle = ProgressThrottle(1.0, clock)
-    throttle.due("parse", 0)
+    throttle.due(0)
     clock.now = 0.5
-    assert not throttle.due("parse", 10)
+    assert not throttle.due(10)
     clock.now = 1.0
-    assert throttle.due("parse", 20)
-
-
-def test_a_stage_change_is_written_at_once() -> None:
-    clock = Clock()
-    throttle = ProgressThrottle(1.0, clock)
-    throttle.due("parse", 10)
-    assert throttle.due("analyse", 11)
+    assert throttle.due(20)
 
 
 def test_the_last_report_is_written_at_once() -> None:
     clock = Clock()
     throttle = ProgressThrottle(1.0, clock)
-    throttle.due("analyse", 10)
-    assert throttle.due("analyse", 100)
+    throttle.due(10)
+    assert throttle.due(100)
 
 
 def test_ten_thousand_reports_in_two_seconds_make_a_bounded_number_of_writes() -> None:
@@ -47,5 +40,5 @@ def test_ten_thousand_reports_in_two_seconds_make_a_bounded_number_of_writes() -
     writes = 0
     for i in range(10_000):
         clock.now = i * 0.0002
-        writes += throttle.due("analyse", i / 100)
+        writes += throttle.due(i / 100)
     assert writes == 4  # t = 0, 0.5, 1.0, 1.5

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from parley import __version__
 from parley.analysis.formats import FORMAT_NAMES
@@ -234,14 +235,19 @@ async def analyze(
     response_model=ProgressResponse,
     responses=ERRORS,
 )
-async def progress(conversationId: ConversationId, svc: Svc, request: Request) -> dict[str, Any]:
+async def progress(conversationId: ConversationId, svc: Svc, request: Request) -> Any:
     """The conversation's latest progress: one store read."""
     svc.access.require_operator(request, "reading a conversation by its id")
-    found = await svc.store.get_progress(conversationId)
-    if found is None:
+    stored = await svc.store.get_progress_stored(conversationId)
+    if stored is None:
         raise not_found(f"conversation {conversationId}")
+    raw, written = stored
+    found = svc.store.effective(written)
     svc.driver.notice(found)
-    return progress_body(conversationId, found)
+    if found is written:  # as stored: its bytes are the answer, with the id put first
+        head = b'{"conversationId":' + json.dumps(conversationId).encode() + b","
+        return Response(head + raw[1:], media_type="application/json")
+    return progress_body(conversationId, found)  # the stale rule changed it: encode anew
 
 
 async def _job_body(svc: Service, job: Job) -> dict[str, Any]:

@@ -565,11 +565,16 @@ class JobStore:
     ) -> Progress | None:
         """One read: the conversation's latest progress (the stale rule applied unless
         `as_written`), or None."""
-        raw = await self.kv.get(self.keys.progress(validate_conversation_id(conversation_id)))
-        if raw is None:
+        stored = await self.get_progress_stored(conversation_id)
+        if stored is None:
             return None
-        progress = self.parse_progress(raw)
+        progress = stored[1]
         return progress if as_written else self.effective(progress)
+
+    async def get_progress_stored(self, conversation_id: str) -> tuple[bytes, Progress] | None:
+        """One read: the progress as stored (plain JSON, jobId first) and as written."""
+        raw = await self.kv.get(self.keys.progress(validate_conversation_id(conversation_id)))
+        return None if raw is None else (raw, self.parse_progress(raw))
 
     def parse_progress(self, raw: bytes) -> Progress:
         """A stored (or published) progress value; StoredValueError if not parley's."""

@@ -84,7 +84,7 @@ async def test_a_stream_on_worker_b_shows_a_job_running_on_worker_a_in_order_to_
 ) -> None:
     a, b = pair
     async with httpx.AsyncClient(timeout=120) as client:
-        job = await start(client, a, chat(1, size=120_000))
+        job = await start(client, a, chat(1, size=80_000))
         events = await stream(client, b, job["conversationId"])
         result = await client.get(b.url + job["links"]["result"])
     assert [e.event for e in events][-1] == "completed"
@@ -108,7 +108,7 @@ async def test_a_stream_resumed_with_last_event_id_gets_what_it_missed_and_the_e
 ) -> None:
     a, b = pair
     async with httpx.AsyncClient(timeout=120) as client:
-        job = await start(client, a, chat(2, size=120_000))
+        job = await start(client, a, chat(2, size=80_000))
         first = await stream(client, b, job["conversationId"], stop_after=2)
         last_id = first[-1].id
         resumed = await stream(client, a, job["conversationId"], last_id=last_id)
@@ -124,7 +124,7 @@ async def test_two_hundred_streams_on_one_worker_share_one_subscription(
     a, b = pair
     limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
     async with httpx.AsyncClient(timeout=180, limits=limits) as client:
-        job = await start(client, a, chat(3, size=120_000))
+        job = await start(client, a, chat(3, size=80_000))
         opened = asyncio.Event()
         first_events = 0
 
@@ -162,7 +162,7 @@ async def test_redis_restarted_mid_stream_is_reported_and_the_stream_still_ends(
 ) -> None:
     a, b = pair
     async with httpx.AsyncClient(timeout=180) as client:
-        job = await start(client, a, chat(4, size=150_000))
+        job = await start(client, a, chat(4, size=100_000))
         url = f"{b.url}/api/progress/{job['conversationId']}/events"
         events: list[ServerSentEvent] = []
         async with asyncio.timeout(150), aconnect_sse(client, "GET", url) as source:
@@ -190,7 +190,7 @@ def test_parley_submit_shows_the_progress_and_prints_the_summary(
 ) -> None:
     _, b = pair
     export = tmp_path / "Team chat.txt"
-    size = 120_000 if how == "stream" else 30_000  # a stream to watch for a few seconds
+    size = 80_000 if how == "stream" else 20_000  # a stream to watch for a few seconds
     export.write_text(chat(5 if how == "stream" else 6, size=size), encoding="utf-8")
     out = tmp_path / "result.json"
     command = [sys.executable, "-m", "parley", "submit", str(export), "--server", b.url]

@@ -1,4 +1,4 @@
-"""Every format at the size of a real export: the same 20,000-message chat written in each
+"""Every format at the size of a real export: the same 10,000-message chat written in each
 format's layout (bench/_formats.py) reads back message for message, and analyses alike."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from parley.analysis import analyze
 from parley.analysis.formats import parse
 from parley.analysis.model import Conversation, Message, MessageKind
 
-SIZE = 20_000
+SIZE = 10_000
 
 
 @cache

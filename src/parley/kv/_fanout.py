@@ -30,7 +30,7 @@ Notice = bytes | Gap
 
 
 class Listener:
-    """One reader of a channel: `await listener.next(timeout)`, or `async for`."""
+    """One reader of a channel: `await listener.next(wait)`."""
 
     def __init__(self, channel: str) -> None:
         self.channel = channel
@@ -64,14 +64,6 @@ class Listener:
                 return None
         return self._items.popleft()
 
-    def __aiter__(self) -> Listener:
-        return self
-
-    async def __anext__(self) -> Notice:
-        item = await self.next()
-        assert item is not None  # no timeout: it waits for one
-        return item
-
 
 class Fanout:
     """Listeners by channel. Thread-safe."""
@@ -103,10 +95,6 @@ class Fanout:
     def channels(self) -> list[str]:
         with self._lock:
             return list(self._listeners)
-
-    def listeners(self) -> int:
-        with self._lock:
-            return sum(len(group) for group in self._listeners.values())
 
     def deliver(self, channel: str, value: bytes) -> None:
         with self._lock:

@@ -65,10 +65,6 @@ class Subscriber:
         self._confirmed: dict[str, asyncio.Event] = {}
         self._timeout = timeout
 
-    @property
-    def listeners(self) -> int:
-        return self._fanout.listeners()
-
     @asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[Listener]:
         listener, first = self._fanout.add(channel)

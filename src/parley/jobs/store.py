@@ -118,13 +118,20 @@ class JobStore:
         return None if raw is None else (raw, _parse(Job.from_json, raw))
 
     async def _transition(
-        self, job_id: str, change: Callable[[Job], Job], *, even_if_full: bool = False
+        self,
+        job_id: str,
+        change: Callable[[Job], Job],
+        *,
+        even_if_full: bool = False,
+        read: tuple[bytes, Job] | None = None,
     ) -> Job:
         """Apply `change` to the stored job with a compare-and-set, retrying lost races.
-        `change` raises JobConflictError when the transition is not allowed."""
+        `change` raises JobConflictError when the transition is not allowed. `read`: the
+        job as the caller just read it, tried first instead of reading it again (a lost
+        race reads it anew)."""
         ttl = self._ttl("job")
         for _ in range(_MAX_RACES):
-            found = await self._read_job_raw(job_id)
+            found, read = read or await self._read_job_raw(job_id), None
             if found is None:
                 raise JobNotFoundError(f"job {job_id} does not exist or has expired")
             raw, job = found
@@ -438,7 +445,7 @@ class JobStore:
                 )
 
             try:
-                done = await self._transition(job.job_id, change)
+                done = await self._transition(job.job_id, change, read=found)
             except StoreFullError:
                 # Redis admits a write while memory is under its limit, however large: the
                 # result got in and pushed the store over. Take it back out, so the job's

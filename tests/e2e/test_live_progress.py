@@ -221,3 +221,22 @@ def test_parley_submit_says_what_the_server_refused(
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert "parley: error: the server answered HTTP 400" in done.stderr
+
+
+async def test_streams_their_clients_leave_release_the_subscription(
+    redis: RedisServer, pair: list[ParleyServer]
+) -> None:
+    a, b = pair
+    async with httpx.AsyncClient(timeout=120) as client:
+        job = await start(client, a, chat(7, size=80_000))
+        url = f"{b.url}/api/progress/{job['conversationId']}/events"
+        channel = f"progress:{job['conversationId']}"
+        for _ in range(20):  # each leaves as soon as the answer's headers are in
+            async with client.stream("GET", url) as response:
+                assert response.status_code == 200
+        with contextlib.closing(redis.client()) as admin:
+            for _ in attempts(60):
+                if admin.pubsub_numsub(channel) == [(channel.encode(), 0)]:
+                    break
+                await asyncio.sleep(0.05)
+            assert admin.pubsub_numsub(channel) == [(channel.encode(), 0)]

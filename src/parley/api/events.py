@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 
 from parley.api.routes import ERRORS, ConversationId, Svc, not_found, progress_body
 from parley.api.service import Service
@@ -60,10 +61,14 @@ async def progress_events(
         await stack.aclose()
         raise not_found(f"conversation {conversationId}")
     last_seen = request.headers.get("last-event-id")
+    # The stream closes the listener when it ends; the background task too, for a stream
+    # that never started (a HEAD, a client gone before the first event): closing twice
+    # is a no-op.
     return EventSourceResponse(
         _events(svc, conversationId, feed, stack, last_seen),
         ping=PING_SECONDS,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},  # nginx: no buffer
+        background=BackgroundTask(stack.aclose),
     )
 
 

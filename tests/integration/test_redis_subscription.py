@@ -85,3 +85,26 @@ async def test_a_restarted_server_is_reported_to_listeners_then_heard_again() ->
     finally:
         await kv.aclose()
         redis_server.close()
+
+
+async def test_a_listener_that_comes_during_an_outage_leaves_the_others_subscribed() -> None:
+    redis_server = RedisServer()
+    redis_server.start()
+    kv = RedisKV.from_url(redis_server.url)
+    try:
+        async with kv.listen("progress:old") as old:
+            redis_server.stop()
+            assert await old.next(WAIT) is Gap.LOST
+            redis_server.start()
+            async with kv.listen("progress:new") as new:  # waits for the reader's return
+                assert await old.next(WAIT) is Gap.BACK
+                await kv.set("progress:old", b"o", TTL, publish="progress:old")
+                await kv.set("progress:new", b"n", TTL, publish="progress:new")
+                assert await old.next(WAIT) == b"o"
+                heard = await new.next(WAIT)
+                if heard is Gap.BACK:  # subscribed by the reader's return, with the others
+                    heard = await new.next(WAIT)
+                assert heard == b"n"
+    finally:
+        await kv.aclose()
+        redis_server.close()

@@ -96,7 +96,7 @@ class Fanout:
         with self._lock:
             return list(self._listeners)
 
-    def deliver(self, channel: str, value: bytes) -> None:
+    def deliver(self, channel: str, value: Notice) -> None:
         with self._lock:
             group = list(self._listeners.get(channel, ()))
         for listener in group:

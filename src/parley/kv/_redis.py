@@ -84,7 +84,7 @@ class RedisKV:
         make_blocking: Callable[[], Client] | None = None,
         max_connections: int = 32,
         *,
-        make_subscriber: Callable[[], Client] | None = None,
+        make_subscriber: Callable[[], Client],
     ) -> None:
         self._client = client
         # The cluster client raises MaxConnectionsError when a node's connections are all
@@ -104,7 +104,7 @@ class RedisKV:
         self._oom_flags = True  # until the server says it does not know script flags
         self._publish = "SPUBLISH" if target.cluster else "PUBLISH"  # sharded on a cluster
         self._subscriber = Subscriber(
-            make_subscriber or make_blocking or (lambda: client),
+            make_subscriber,
             sharded=target.cluster,
             translate=self._translate,
             timeout=timeout,

@@ -63,6 +63,7 @@ class Subscriber:
         # channels whose SUBSCRIBE the server has confirmed: a listener starts only then,
         # so a value written after `listen` returns is never published before it is heard
         self._confirmed: dict[str, asyncio.Event] = {}
+        self._rejoining: set[str] = set()  # resubscribed after a break, not yet confirmed
         self._timeout = timeout
 
     @asynccontextmanager
@@ -94,6 +95,8 @@ class Subscriber:
     async def _subscribe(self, channel: str) -> None:
         self._confirmed.setdefault(channel, asyncio.Event()).clear()
         async with self._lock:
+            if self._pubsub is None and self._reader is not None:
+                return  # lost: the reader subscribes again to every channel, this one too
             if self._pubsub is None:
                 self._pubsub = await self._connect([channel])
             elif self._sharded:
@@ -148,12 +151,16 @@ class Subscriber:
             try:
                 if self._pubsub is None:
                     async with self._lock:
-                        self._pubsub = await self._connect(self._fanout.channels())
-                    log.info("subscription_restored", channels=len(self._fanout.channels()))
+                        channels = self._fanout.channels()
+                        self._pubsub = await self._connect(channels)
+                        # each channel's listeners hear BACK once its SUBSCRIBE is confirmed
+                        self._rejoining = set(channels)
+                    log.info("subscription_restored", channels=len(channels))
                     self._lost, tries = False, 0
-                    self._fanout.broadcast(Gap.BACK)
                 message = await self._next()
-            except _ERRORS as exc:
+            except Exception as exc:  # the one reader must not die, whatever broke it
+                if not isinstance(exc, _ERRORS):
+                    log.exception("subscription_reader_error", error=repr(exc))
                 await self._drop(exc)
                 await asyncio.sleep(_BACKOFF[min(tries, len(_BACKOFF) - 1)])
                 tries += 1
@@ -166,8 +173,12 @@ class Subscriber:
                 self._fanout.deliver(
                     channel, data if isinstance(data, bytes) else str(data).encode()
                 )
-            elif kind in ("subscribe", "ssubscribe") and channel in self._confirmed:
-                self._confirmed[channel].set()
+            elif kind in ("subscribe", "ssubscribe"):
+                if channel in self._confirmed:
+                    self._confirmed[channel].set()
+                if channel in self._rejoining:
+                    self._rejoining.discard(channel)
+                    self._fanout.deliver(channel, Gap.BACK)
 
     async def _drop(self, exc: Exception) -> None:
         """The connection broke: tell every listener (once), and forget it."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from parley.kv import KV
-from parley.kv._fanout import Gap
+from parley.kv import KV, Gap
 from tests.conftest import CONTRACT_TTL
 
 TTL = CONTRACT_TTL

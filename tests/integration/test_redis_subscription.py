@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from parley.kv import RedisKV
-from parley.kv._fanout import Gap
+from parley.kv import Gap, RedisKV
 from tests.redis_server import RedisServer, running_redis
 
 TTL = 60.0

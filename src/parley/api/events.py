@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from typing import Any
 
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -23,9 +22,10 @@ from starlette.background import BackgroundTask
 
 from parley.api.routes import ERRORS, ConversationId, Svc, not_found, progress_body
 from parley.api.service import Service
-from parley.errors import StoreError
 from parley.jobs import JobStatus, Progress
-from parley.jobs.feed import Gap, ProgressFeed, watch
+from parley.jobs.feed import ProgressFeed, watch
+from parley.jobs.models import REQUEUED
+from parley.kv import Gap
 
 __all__ = ["PING_SECONDS", "router"]
 
@@ -75,7 +75,7 @@ async def progress_events(
 def _event(conversation_id: str, progress: Progress) -> ServerSentEvent:
     body = progress_body(conversation_id, progress)
     kind = progress.status.value if progress.status in _ENDS else "progress"
-    return ServerSentEvent(json.dumps(body), event=kind, id=str(progress.seq))
+    return ServerSentEvent(json.dumps(body), event=kind, id=_event_id(progress))
 
 
 async def _events(
@@ -86,37 +86,40 @@ async def _events(
     last_seen: str | None,
 ) -> AsyncIterator[ServerSentEvent]:
     async with stack:  # the listener goes when the stream does, however it ends
-        sent: tuple[Any, ...] | None = None
-        progress = feed.current
+        seen = last_seen  # the id of the last event the client has
         unavailable = False
         while True:
-            if progress is not None:
-                svc.driver.notice(progress)  # as a poll does: a lost queue job wakes a worker
-                shown = (progress.seq, progress.status, progress.stage)
-                if progress.status in _ENDS:
-                    yield _event(conversation_id, progress)  # always: it ends the stream
-                    return
-                if shown != sent and (sent is not None or str(progress.seq) != last_seen):
-                    yield _event(conversation_id, progress)
-                sent = shown
-            try:
-                item = await feed.next(_RECHECK_SECONDS)
-            except StoreError:  # re-reading after an outage failed: still out
-                item = Gap.LOST
-            if item is None and feed.current is None:  # erased, or expired, meanwhile
-                yield ServerSentEvent(
-                    json.dumps({"error": f"conversation {conversation_id} is gone"}),
-                    event="expired",
-                )
+            progress = feed.current
+            if progress is None:  # erased, or expired, while the store was out
+                yield _notice("expired", f"conversation {conversation_id} is gone")
                 return
-            if item is Gap.LOST:
-                if not unavailable:
-                    unavailable = True
-                    yield ServerSentEvent(
-                        json.dumps({"error": "the store is unreachable; waiting for it"}),
-                        event="unavailable",
-                    )
-                progress = None
-                continue
-            unavailable = False
-            progress = item if isinstance(item, Progress) else feed.current
+            svc.driver.notice(progress)  # as a poll does: a lost queue job wakes a worker
+            if progress.status in _ENDS:
+                yield _event(conversation_id, progress)  # always: it ends the stream
+                return
+            if _event_id(progress) != seen:
+                seen = _event_id(progress)
+                yield _event(conversation_id, progress)
+            while True:  # until there is something to send again
+                item = await feed.next(_RECHECK_SECONDS)
+                if item is Gap.LOST:
+                    if not unavailable:
+                        unavailable = True
+                        yield _notice("unavailable", "the store is unreachable; waiting for it")
+                    continue
+                if item is Gap.BACK:
+                    unavailable = False
+                    seen = None  # what it missed is the current progress: send it again
+                    break
+                if not unavailable:  # while it is out, silence says nothing of the job
+                    break
+
+
+def _event_id(progress: Progress) -> str:
+    """The progress's seq; a queue job the stale rule put back has no write of its own,
+    so its id says so (a client that saw the running job must see it go back)."""
+    return f"{progress.seq}.requeued" if progress.stage == REQUEUED else str(progress.seq)
+
+
+def _notice(kind: str, error: str) -> ServerSentEvent:
+    return ServerSentEvent(json.dumps({"error": error}), event=kind)

@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from parley.errors import StoreError
 from parley.jobs.keys import validate_conversation_id
 from parley.jobs.models import Progress
-from parley.kv._fanout import Gap, Listener
+from parley.kv import Gap, Listener
 
 if TYPE_CHECKING:
     from parley.jobs.store import JobStore
@@ -34,6 +35,7 @@ class ProgressFeed:
         self._conversation_id = conversation_id
         self._listener = listener
         self._heard: Progress | None = None  # as written (the stale rule not applied)
+        self._unread = False  # the subscription came back, and the store is yet to be read
 
     @property
     def current(self) -> Progress | None:
@@ -44,23 +46,32 @@ class ProgressFeed:
 
     async def read(self) -> Progress | None:
         """Read the current progress from the store (one command)."""
-        self._heard = await self._store.get_progress(self._conversation_id, as_written=True)
+        stored = await self._store.get_progress_stored(self._conversation_id)
+        self._heard = None if stored is None else stored[1]
         return self.current
 
     async def next(self, wait: float) -> Progress | Gap | None:
-        """The progress after the next write heard, `Gap.LOST` when the subscription broke,
-        or None when `wait` seconds pass without either (then `current` may still have
-        changed: the stale rule reads the clock). After a break, the first write heard or
-        the subscription's return reads the store again."""
+        """What came next: the progress after a write heard; `Gap.LOST` when the
+        subscription broke (or the store still cannot be read after it came back);
+        `Gap.BACK` once it is back and the store was read again (`current` is then the
+        truth: writes made meanwhile were not heard); or None when `wait` seconds passed
+        without any of these (`current` may still have changed: the stale rule reads the
+        clock). A read that failed after a break is tried again at each call."""
         item = await self._listener.next(wait)
-        if item is None:
-            return None
         if item is Gap.LOST:
             return Gap.LOST
         if item is Gap.BACK:
-            return await self.read()
-        self._heard = self._store.parse_progress(item)
-        return self.current
+            self._unread = True
+        elif item is not None:
+            self._heard = self._store.parse_progress(item)
+        if self._unread:
+            try:
+                await self.read()
+            except StoreError:
+                return Gap.LOST  # still out, for reads
+            self._unread = False
+            return Gap.BACK
+        return None if item is None else self.current
 
 
 @asynccontextmanager

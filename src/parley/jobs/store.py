@@ -567,16 +567,10 @@ class JobStore:
             return job.without_result()
         return job
 
-    async def get_progress(
-        self, conversation_id: str, *, as_written: bool = False
-    ) -> Progress | None:
-        """One read: the conversation's latest progress (the stale rule applied unless
-        `as_written`), or None."""
+    async def get_progress(self, conversation_id: str) -> Progress | None:
+        """One read: the conversation's latest progress (the stale rule applied), or None."""
         stored = await self.get_progress_stored(conversation_id)
-        if stored is None:
-            return None
-        progress = stored[1]
-        return progress if as_written else self.effective(progress)
+        return None if stored is None else self.effective(stored[1])
 
     async def get_progress_stored(self, conversation_id: str) -> tuple[bytes, Progress] | None:
         """One read: the progress as stored (plain JSON, jobId first) and as written."""

@@ -12,6 +12,7 @@ from parley._lazy import exports
 if TYPE_CHECKING:
     from parley.kv._base import KV, PendingEntry, ServerInfo, StreamEntry, StreamInfo
     from parley.kv._codec import GZIP_MAGIC, decode, encode
+    from parley.kv._fanout import Gap, Listener
     from parley.kv._memory import MemoryKV
     from parley.kv._open import PROBE_DEADLINE_SECONDS, StoreChoice, describe_store, open_kv
     from parley.kv._redis import RedisKV
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 _WHERE = {
     **dict.fromkeys(("KV", "PendingEntry", "ServerInfo", "StreamEntry", "StreamInfo"), "_base"),
     **dict.fromkeys(("GZIP_MAGIC", "decode", "encode"), "_codec"),
+    **dict.fromkeys(("Gap", "Listener"), "_fanout"),
     "MemoryKV": "_memory",
     **dict.fromkeys(
         ("PROBE_DEADLINE_SECONDS", "StoreChoice", "describe_store", "open_kv"), "_open"
@@ -32,6 +34,8 @@ __all__ = [
     "GZIP_MAGIC",
     "KV",
     "PROBE_DEADLINE_SECONDS",
+    "Gap",
+    "Listener",
     "MemoryKV",
     "PendingEntry",
     "RedisKV",

@@ -64,6 +64,7 @@ class Subscriber:
         # so a value written after `listen` returns is never published before it is heard
         self._confirmed: dict[str, asyncio.Event] = {}
         self._rejoining: set[str] = set()  # resubscribed after a break, not yet confirmed
+        self._wanted = asyncio.Event()  # set when a SUBSCRIBE goes out
         self._timeout = timeout
 
     @asynccontextmanager
@@ -103,6 +104,7 @@ class Subscriber:
                 await self._pubsub.ssubscribe(channel)
             else:
                 await self._pubsub.subscribe(channel)
+            self._wanted.set()  # its confirmation is there to read
             if self._reader is None:
                 self._reader = asyncio.create_task(self._read(), name="parley-subscriber")
 
@@ -136,8 +138,11 @@ class Subscriber:
 
     async def _next(self) -> dict[str, Any] | None:
         pubsub = self._pubsub
-        if pubsub is None or not pubsub.subscribed:
-            await asyncio.sleep(_READ_SECONDS)  # nothing to hear (yet): no read to wait on
+        if pubsub is None or not pubsub.subscribed:  # nothing to hear: no read to wait on
+            self._wanted.clear()
+            with contextlib.suppress(TimeoutError):  # until a SUBSCRIBE is sent
+                async with asyncio.timeout(_READ_SECONDS):
+                    await self._wanted.wait()
             return None
         if isinstance(pubsub, ClusterPubSub):
             message: dict[str, Any] | None = await pubsub.get_sharded_message(timeout=_READ_SECONDS)

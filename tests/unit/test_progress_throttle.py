@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from parley.jobs import ProgressThrottle
+from parley.jobs import JobStore, ProgressReporter, ProgressThrottle, StoreConfig
+from parley.kv import MemoryKV
 
 
 class Clock:
@@ -42,3 +43,19 @@ def test_ten_thousand_reports_in_two_seconds_make_a_bounded_number_of_writes() -
         clock.now = i * 0.0002
         writes += throttle.due(i / 100)
     assert writes == 4  # t = 0, 0.5, 1.0, 1.5
+
+
+async def test_a_report_held_back_is_written_by_the_next_heartbeat() -> None:
+    store = JobStore(MemoryKV(), StoreConfig(ttl_seconds=60))
+    job, _ = await store.create_or_get("quiet")
+    job = await store.start(job.job_id)
+    clock = Clock()
+    reporter = ProgressReporter(store, job, interval=60.0, heartbeat_seconds=2.0, clock=clock)
+    await reporter.report("prepare", 5.0)  # the first: written
+    await reporter.report("sentiment", 60.0)  # within the interval: held back
+    assert (await store.get_progress("quiet")).stage == "prepare"  # type: ignore[union-attr]
+    clock.now = 1.0  # half a heartbeat without a write: the heartbeat rewrites progress
+    await reporter.heartbeat()
+    progress = await store.get_progress("quiet")
+    assert progress is not None
+    assert (progress.stage, progress.percent) == ("sentiment", 60.0)

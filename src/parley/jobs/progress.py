@@ -93,7 +93,12 @@ class ProgressReporter:
     async def heartbeat(self) -> None:
         """Refresh the job's heartbeat; the progress only if no report refreshed it within
         half a heartbeat (its age then stays under two heartbeats, far below the stale
-        limit), and the index's TTL a few times per TTL: each is a command."""
+        limit), and the index's TTL a few times per TTL: each is a command. A report the
+        throttle held back is that rewrite: a stage the work then stays quiet in is seen."""
+        if self._pending is not None and self._clock() - self._progress_at >= (
+            self.heartbeat_seconds / 2
+        ):
+            await self.flush()  # it refreshes the progress: the heartbeat need not
         async with self.lock:
             now = self._clock()
             stale_progress = now - self._progress_at >= self.heartbeat_seconds / 2

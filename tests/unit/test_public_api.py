@@ -54,3 +54,18 @@ def test_the_work_imports_no_store_client_and_no_http_layer() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_the_command_line_starts_without_the_http_client() -> None:
+    """httpx is `parley submit`'s alone: `parley serve` and the rest do not import it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from parley.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('httpx', 'httpx_sse') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

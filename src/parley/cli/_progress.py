@@ -1,10 +1,14 @@
-"""What the analysing commands show on the terminal: the progress bar and the summary."""
+"""What the analysing commands show and write: the progress bar, the summary, the files."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["ProgressBar", "print_summary"]
+from parley.errors import InputError
+
+__all__ = ["ProgressBar", "print_summary", "write_output"]
 
 _BAR_WIDTH = 30
 
@@ -49,3 +53,15 @@ def print_summary(result: dict[str, Any], out: TextIO) -> None:
     for headline in result["summary"]["headlines"]:
         out.write(f"  • {headline}\n")
     out.flush()
+
+
+def write_output(path: str, text: str, what: str, newline: str | None = None) -> None:
+    """Write `text` to the file `path` (- for standard output); InputError if it cannot."""
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8", newline=newline)
+    except OSError as exc:
+        raise InputError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None

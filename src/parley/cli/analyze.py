@@ -19,7 +19,7 @@ from parley.analysis import analyze
 from parley.analysis.formats import parse_path
 from parley.analysis.model import Conversation
 from parley.cli._input import add_input_arguments, input_label, read_conversation
-from parley.cli._progress import ProgressBar, print_summary
+from parley.cli._progress import ProgressBar, print_summary, write_output
 from parley.errors import InputError
 from parley.samples import SAMPLE_NAME
 from parley.work import as_asked, in_its_file
@@ -69,17 +69,6 @@ def register(subparsers: Any) -> None:
         "DIR/activity.csv (a row per day, or week for a long chat)",
     )
     p.set_defaults(run=run)
-
-
-def _write(path: str, text: str, what: str, newline: str | None = None) -> None:
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        Path(path).write_text(text, encoding="utf-8", newline=newline)
-    except OSError as exc:
-        raise InputError(f"cannot write the {what} to {path}: {exc.strerror or exc}") from None
 
 
 _ORDERS = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
@@ -133,14 +122,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.json:
         text = json.dumps(result, ensure_ascii=False, indent=None, allow_nan=False)
-        _write(args.json, text + "\n", "JSON result")
+        write_output(args.json, text + "\n", "JSON result")
         if args.json != "-":
             err.line(f"wrote {args.json} ({len(text.encode()) / 1024:,.0f} KB)")
     if args.html:
         from parley.report import render_html  # noqa: PLC0415 - plotly.js is read only when asked
 
         html = render_html(result)
-        _write(args.html, html, "HTML report")
+        write_output(args.html, html, "HTML report")
         err.line(f"wrote {args.html} ({len(html.encode()) / 1024 / 1024:,.1f} MB, opens offline)")
 
     if args.csv:
@@ -153,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
         for name, table in (("people.csv", people_csv), ("activity.csv", activity_csv)):
             # newline="" keeps the CSV's own CRLF line ends (RFC 4180) as they are
-            _write(str(folder / name), table(result), f"table {name}", newline="")
+            write_output(str(folder / name), table(result), f"table {name}", newline="")
         err.line(f"wrote {folder / 'people.csv'} and {folder / 'activity.csv'}")
 
     print_summary(result, sys.stderr if args.json == "-" else sys.stdout)

@@ -14,26 +14,14 @@ import io
 import json
 import os
 import sys
-import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-from httpx_sse import SSEError, connect_sse
-
-from parley.cli._progress import ProgressBar, print_summary
-from parley.errors import InputError, ParleyError
+from parley.cli._progress import ProgressBar, print_summary, write_output
+from parley.errors import InputError
 
 __all__ = ["register", "run"]
-
-_ENDS = ("completed", "failed", "expired")
-_POLL_SECONDS = 0.5
-
-
-class ServerError(ParleyError):
-    """The server refused the request, or could not be reached."""
 
 
 def register(subparsers: Any) -> None:
@@ -90,81 +78,10 @@ def _upload(path: Path) -> tuple[str, bytes]:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _refused(response: httpx.Response) -> ServerError:
-    try:
-        why = response.json().get("error") or response.text
-    except ValueError:
-        why = response.text[:200]
-    return ServerError(f"the server answered HTTP {response.status_code}: {why}")
-
-
-class _Client:
-    def __init__(self, server: str, token: str | None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.server = server.rstrip("/")
-        # no read timeout: a stream is quiet between events (the server pings every 15 s)
-        timeout = httpx.Timeout(30.0, read=60.0)
-        self.http = httpx.Client(base_url=self.server, headers=headers, timeout=timeout)
-
-    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ServerError(f"cannot reach parley at {self.server}: {exc}") from None
-
-    def events(self, conversation_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The progress stream's events; ends with the job, or raises SSEError/HTTPError."""
-        url = f"/api/progress/{conversation_id}/events"
-        last: str | None = None
-        while True:  # a stream the server or a proxy cut is resumed where it was
-            headers = {"Last-Event-ID": last} if last else {}
-            with connect_sse(self.http, "GET", url, headers=headers) as source:
-                if source.response.status_code != 200:
-                    source.response.read()
-                    raise _refused(source.response)
-                for event in source.iter_sse():
-                    last = event.id or last
-                    yield event.event, json.loads(event.data)
-                    if event.event in _ENDS:
-                        return
-
-    def polls(self, conversation_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        while True:
-            response = self.call("GET", f"/api/progress/{conversation_id}")
-            if response.status_code == 404:
-                yield "expired", {}
-                return
-            if response.status_code != 200:
-                raise _refused(response)
-            body: dict[str, Any] = response.json()
-            status = body["status"]
-            yield (status if status in _ENDS else "progress"), body
-            if status in _ENDS:
-                return
-            time.sleep(_POLL_SECONDS)
-
-
-def _follow(
-    client: _Client, conversation_id: str, bar: ProgressBar, stream: bool
-) -> tuple[str, dict[str, Any]]:
-    events = client.events(conversation_id) if stream else client.polls(conversation_id)
-    try:
-        for kind, body in events:
-            if kind == "unavailable":
-                bar.line("the server's store is unreachable; waiting for it")
-            elif kind == "progress":
-                bar(body["stage"], body["percent"], body.get("message") or body["stage"])
-            else:
-                return kind, body
-    except (SSEError, httpx.HTTPError) as exc:
-        if not stream:
-            raise ServerError(f"lost parley at {client.server}: {exc}") from None
-        bar.line(f"the progress stream failed ({exc}); polling instead")
-        return _follow(client, conversation_id, bar, stream=False)
-    raise ServerError("the progress stream ended before the job did")
-
-
 def run(args: argparse.Namespace) -> int:
+    # httpx only here: every other command starts without it
+    from parley.cli._client import ENDS, Client, ServerError, follow, refused  # noqa: PLC0415
+
     bar = ProgressBar(sys.stderr)
     paths = [Path(args.file), *(Path(more) for more in args.more)]
     files = [("file", _upload(path)) for path in paths]
@@ -177,21 +94,21 @@ def run(args: argparse.Namespace) -> int:
         )
         if value
     }
-    client = _Client(args.server, args.token)
+    client = Client(args.server, args.token)
     size = sum(len(data) for _, (_, data) in files)
     bar.line(f"sending {len(files)} export{'s' if len(files) > 1 else ''} ({size / 1e6:.1f} MB) "
              f"to {client.server} …")  # fmt: skip
     started = client.call("POST", "/api/analyze", files=files, data=fields)
     if started.status_code not in (200, 202):
-        raise _refused(started)
+        raise refused(started)
     job: dict[str, Any] = started.json()
     conversation_id = job["conversationId"]
     if job.get("deduplicated"):
         bar.line("analysed already: the server had this conversation")
     kind, body = (
         (job["status"], job)
-        if job["status"] in _ENDS
-        else _follow(client, conversation_id, bar, stream=not args.no_stream)
+        if job["status"] in ENDS
+        else follow(client, conversation_id, bar, stream=not args.no_stream)
     )
     if kind == "expired":
         raise ServerError(f"conversation {conversation_id} expired on the server")
@@ -199,16 +116,15 @@ def run(args: argparse.Namespace) -> int:
         error = body.get("error") or {}
         raise ServerError(f"the analysis failed: {error.get('message') or error.get('code')}")
     answer = client.call("GET", f"/api/jobs/{body.get('jobId') or job['jobId']}/result")
-    if answer.status_code != 200 or not answer.json().get("hasResult"):
-        raise _refused(answer)
-    result: dict[str, Any] = answer.json()["result"]
+    found: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
+    if not found.get("hasResult"):
+        raise refused(answer)
+    result: dict[str, Any] = found["result"]
     bar.line(f"done: {client.server}/#/c/{conversation_id}")
     if args.json:
         text = json.dumps(result, ensure_ascii=False, allow_nan=False) + "\n"
-        if args.json == "-":
-            sys.stdout.write(text)
-        else:
-            Path(args.json).write_text(text, encoding="utf-8")
+        write_output(args.json, text, "JSON result")
+        if args.json != "-":
             bar.line(f"wrote {args.json} ({len(text.encode()) / 1024:,.0f} KB)")
     print_summary(result, sys.stderr if args.json == "-" else sys.stdout)
     return 0

@@ -34,14 +34,22 @@ const STAGES = {
   done: "Done",
 };
 
-// What is on screen: a new navigation bumps `run`, which stops the loops of the old one.
-const state = { run: 0, lastInput: null, conversationId: null, jobId: null, result: null, deduplicated: false, kept: "one hour" };
+// What is on screen: a new navigation bumps `run`, which stops the loops of the old one
+// (and closes its progress stream at once).
+const state = { run: 0, stopStream: null, lastInput: null, conversationId: null, jobId: null, result: null, deduplicated: false, kept: "one hour" };
 
 /** "one hour", "10 minutes", "2 hours": the server's lifetime of a result, in words. */
 function lifetime(seconds) {
   if (seconds % 3600 === 0) return seconds === 3600 ? "one hour" : `${seconds / 3600} hours`;
   if (seconds % 60 === 0) return seconds === 60 ? "one minute" : `${seconds / 60} minutes`;
   return `${seconds} seconds`;
+}
+
+/** A new navigation: the old one's loops stop at their next step, its stream now. */
+function newRun() {
+  state.stopStream?.();
+  state.stopStream = null;
+  return ++state.run;
 }
 
 /** Learn how long the server keeps results, and say it wherever the page does. */
@@ -275,7 +283,7 @@ async function inputText(input) {
 // ---- the flow ------------------------------------------------------------------------
 
 async function submit(input) {
-  const run = ++state.run;
+  const run = newRun();
   const files = input.file ? (input.more?.length ? `${input.file.name} and ${plural(input.more.length, "more export")}` : input.file.name) : null;
   state.lastInput = { ...input, sentAs: undefined, label: files || input.filename || "pasted text" };
   state.conversationId = input.conversationId;
@@ -430,13 +438,15 @@ function listen(run, conversationId, jobId) {
   const watch = new Watch();
   const source = new EventSource(`/api/progress/${encodeURIComponent(conversationId)}/events`);
   let heard = false;
-  const ticker = setInterval(() => (run === state.run ? watch.redraw() : stop()), 1000);
+  const ticker = setInterval(() => watch.redraw(), 1000);
   const silence = setTimeout(() => heard || instead(), STREAM_SILENCE_MS);
   function stop() {
     clearInterval(ticker);
     clearTimeout(silence);
     source.close();
+    if (state.stopStream === stop) state.stopStream = null;
   }
+  state.stopStream = stop;
   function instead() {
     stop();
     if (run === state.run) poll(run, conversationId, jobId);
@@ -493,7 +503,7 @@ async function poll(run, conversationId, jobId) {
       continue;
     }
     if (answer?.status === 404) return expired(conversationId);
-    if (answer?.status === 401) return askForToken(answer.body, () => poll(++state.run, conversationId, jobId));
+    if (answer?.status === 401) return askForToken(answer.body, () => poll(newRun(), conversationId, jobId));
     if (answer && answer.status < 500) {
       return problem("http", "Something went wrong", `${answer.body.error || ""} (HTTP ${answer.status}).`);
     }
@@ -501,7 +511,7 @@ async function poll(run, conversationId, jobId) {
     // trying with a growing pause, and say so; give up after a while, with a retry.
     failures += 1;
     if (failures >= GIVE_UP_AFTER) {
-      const again = () => { const next = ++state.run; poll(next, conversationId, jobId); };
+      const again = () => { const next = newRun(); poll(next, conversationId, jobId); };
       return answer ? storeDown(answer.body, again) : networkDown(again);
     }
     statusNote(answer?.status === 503
@@ -517,7 +527,7 @@ async function loadResult(run, conversationId, jobId) {
   try {
     answer = await getJSON(`/api/jobs/${encodeURIComponent(jobId)}/result`);
   } catch {
-    if (run === state.run) networkDown(() => loadResult(++state.run, conversationId, jobId));
+    if (run === state.run) networkDown(() => loadResult(newRun(), conversationId, jobId));
     return;
   }
   if (run !== state.run) return;
@@ -526,7 +536,7 @@ async function loadResult(run, conversationId, jobId) {
   if (status === 200 && body.status === "failed") return failed(conversationId, body.error);
   if (status === 202) return listen(run, conversationId, jobId);
   if (status === 404) return expired(conversationId);
-  if (status === 503) return storeDown(body, () => loadResult(++state.run, conversationId, jobId));
+  if (status === 503) return storeDown(body, () => loadResult(newRun(), conversationId, jobId));
   return problem("http", "Something went wrong", `${body.error || ""} (HTTP ${status}).`);
 }
 
@@ -663,7 +673,7 @@ function renderRecent() {
 // ---- routes --------------------------------------------------------------------------
 
 async function openConversation(conversationId) {
-  const run = ++state.run;
+  const run = newRun();
   if (!ID_RE.test(conversationId)) {
     problem("invalid", "This link is not valid", "A conversation id has 1 to 128 letters, digits and - _ . :");
     return;
@@ -703,7 +713,7 @@ function route() {
     }
     return;
   }
-  state.run += 1; // stop whatever was running
+  newRun(); // stop whatever was running
   if (state.result) freshForm(); // after a result, a new analysis starts from nothing
   state.conversationId = null;
   state.result = null;

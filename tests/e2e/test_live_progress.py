@@ -241,3 +241,26 @@ async def test_streams_their_clients_leave_release_the_subscription(
             assert admin.pubsub_numsub(channel) == [(channel.encode(), 0)]
         running = await client.get(f"{a.url}/api/progress/{job['conversationId']}")
         assert running.json()["status"] == "running"  # released by leaving, not by the end
+
+
+async def test_a_conversation_erased_mid_stream_ends_its_streams_as_expired(
+    pair: list[ParleyServer],
+) -> None:
+    a, b = pair
+    async with httpx.AsyncClient(timeout=120) as client:
+        job = await start(client, a, chat(8, size=300_000))
+        url = f"{b.url}/api/progress/{job['conversationId']}/events"
+        kinds: list[str] = []
+        async with aconnect_sse(client, "GET", url) as source:
+            async for event in source.aiter_sse():
+                kinds.append(event.event)
+                if len(kinds) == 1:
+                    erased = await client.delete(
+                        a.url + job["links"]["conversation"],
+                        headers={"Authorization": f"Bearer {job['ownerToken']}"},
+                    )
+                    assert erased.status_code == 200, erased.text
+                if event.event in ENDS:
+                    break
+    assert kinds[0] == "progress"
+    assert kinds[-1] == "expired", kinds  # at once: not "failed" once the stale limit passed

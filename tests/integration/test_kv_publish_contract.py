@@ -61,3 +61,13 @@ async def test_two_hundred_listeners_of_one_channel_all_hear_each_value(kv: KV) 
     await kv.set("progress:many", b"b", TTL, publish="progress:many")
     go.set()
     assert await asyncio.gather(*tasks) == [[b"a", b"b"]] * 200
+
+
+async def test_a_delete_that_publishes_says_the_key_is_gone_only_when_it_was_there(kv: KV) -> None:
+    async with kv.listen("progress:d") as listener:
+        assert await kv.delete("progress:d", publish="progress:d") is False  # nothing said
+        await kv.set("progress:d", b"v", TTL)
+        assert await kv.delete("progress:d", publish="progress:d") is True
+        await kv.set("progress:d", b"after", TTL, publish="progress:d")
+        assert [await listener.next(WAIT), await listener.next(WAIT)] == [b"", b"after"]
+    await kv.delete("progress:d")

@@ -62,6 +62,9 @@ class ProgressFeed:
             return Gap.LOST
         if item is Gap.BACK:
             self._unread = True
+        elif item == b"":  # the progress was deleted: the conversation was erased
+            self._heard = None
+            return None
         elif item is not None:
             self._heard = self._store.parse_progress(item)
         if self._unread:

@@ -608,7 +608,11 @@ class JobStore:
             found = await self._read_job_raw(job_id)
             keys += [self.keys.job(job_id), self.keys.result(job_id), self.keys.input(job_id)]
             job_id = found[1].replaces if found is not None else None
-        deleted = await asyncio.gather(*(self.kv.delete(key) for key in keys))
+        # the progress's delete tells its live streams the conversation is gone
+        channel = self.keys.progress_channel(conversation_id)
+        deleted = await asyncio.gather(
+            self.kv.delete(keys[0], publish=channel), *(self.kv.delete(key) for key in keys[1:])
+        )
         log.info(
             "conversation_erased",
             usingKv=self.kv.shared,

@@ -122,8 +122,9 @@ class KV(Protocol):
         A broken subscription puts `Gap.LOST` in every mailbox, and `Gap.BACK` once it is
         subscribed again. Raises StoreUnavailableError when it cannot subscribe."""
 
-    async def delete(self, key: str) -> bool:
-        """Remove the key; True when it existed."""
+    async def delete(self, key: str, *, publish: str | None = None) -> bool:
+        """Remove the key; True when it existed. `publish`: a key that existed is also
+        published on that channel as an empty value, in the same command (it is gone)."""
 
     async def delete_if(self, key: str, expected: bytes) -> bool:
         """Remove the key only while its value is `expected`; True when removed."""

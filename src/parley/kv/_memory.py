@@ -229,7 +229,7 @@ class MemoryKV:
         finally:
             self._fanout.remove(listener)
 
-    async def delete(self, key: str) -> bool:
+    async def delete(self, key: str, *, publish: str | None = None) -> bool:
         with self._lock:
             now = self._clock()
             if key in self._streams:
@@ -240,6 +240,7 @@ class MemoryKV:
             if self._live(key, now) is None:
                 return False
             self._remove(key)
+            self._publish(publish, b"")
             return True
 
     async def delete_if(self, key: str, expected: bytes) -> bool:

@@ -118,6 +118,7 @@ class RedisKV:
                 ("prefix_oom", scripts.ALLOW_OOM + scripts.SET_IF_PREFIX),
                 ("set_publish", scripts.SET_PUBLISH),
                 ("set_nx_publish", scripts.SET_NX_PUBLISH),
+                ("delete_publish", scripts.DELETE_PUBLISH),
                 ("delete_if", scripts.DELETE_IF),
                 ("stream_add", scripts.STREAM_ADD),
                 ("stream_ensure", scripts.STREAM_ENSURE),
@@ -340,7 +341,9 @@ class RedisKV:
     def listen(self, channel: str) -> AbstractAsyncContextManager[Listener]:
         return self._subscriber.listen(channel)
 
-    async def delete(self, key: str) -> bool:
+    async def delete(self, key: str, *, publish: str | None = None) -> bool:
+        if publish is not None:
+            return bool(await self._script("delete_publish", key, [self._publish, publish]))
         return bool(await self._call(lambda: self._client.delete(key)))
 
     async def delete_if(self, key: str, expected: bytes) -> bool:

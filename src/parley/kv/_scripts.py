@@ -8,6 +8,7 @@ __all__ = [
     "ALLOW_OOM",
     "CAS",
     "DELETE_IF",
+    "DELETE_PUBLISH",
     "SET_IF_PREFIX",
     "SET_NX_PUBLISH",
     "SET_PUBLISH",
@@ -50,6 +51,16 @@ SET_PUBLISH = """
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call(ARGV[3], ARGV[4], ARGV[1])
 return 1
+"""
+
+# A delete that says so: an empty value on the channel ARGV[2] (ARGV[1] 'PUBLISH' or
+# 'SPUBLISH') when the key existed.
+DELETE_PUBLISH = """
+if redis.call('DEL', KEYS[1]) == 1 then
+  redis.call(ARGV[1], ARGV[2], '')
+  return 1
+end
+return 0
 """
 
 SET_NX_PUBLISH = """

@@ -9,7 +9,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,10 @@ async def stream(
     *,
     last_id: str | None = None,
     stop_after: int | None = None,
+    after_first: Callable[[], Awaitable[object]] | None = None,
 ) -> list[ServerSentEvent]:
-    """The events of one stream, to its end (or the first `stop_after`)."""
+    """The events of one stream, to its end (or the first `stop_after`); `after_first`
+    runs once the first event is in."""
     headers = {"Last-Event-ID": last_id} if last_id else {}
     url = f"{server.url}/api/progress/{conversation_id}/events"
     events: list[ServerSentEvent] = []
@@ -70,6 +72,8 @@ async def stream(
         assert source.response.headers["content-type"].startswith("text/event-stream")
         async for event in source.aiter_sse():
             events.append(event)
+            if len(events) == 1 and after_first is not None:
+                await after_first()
             if event.event in ENDS or (stop_after is not None and len(events) >= stop_after):
                 break
     return events
@@ -128,22 +132,16 @@ async def test_two_hundred_streams_on_one_worker_share_one_subscription(
         opened = asyncio.Event()
         first_events = 0
 
-        async def follow() -> list[ServerSentEvent]:
+        async def heard_first() -> None:
             nonlocal first_events
-            url = f"{b.url}/api/progress/{job['conversationId']}/events"
-            events: list[ServerSentEvent] = []
-            async with aconnect_sse(client, "GET", url) as source:
-                async for event in source.aiter_sse():
-                    events.append(event)
-                    if len(events) == 1:
-                        first_events += 1
-                        if first_events == 200:
-                            opened.set()
-                    if event.event in ENDS:
-                        break
-            return events
+            first_events += 1
+            if first_events == 200:
+                opened.set()
 
-        streams = [asyncio.create_task(follow()) for _ in range(200)]
+        streams = [
+            asyncio.create_task(stream(client, b, job["conversationId"], after_first=heard_first))
+            for _ in range(200)
+        ]
         async with asyncio.timeout(120):
             await opened.wait()
         with contextlib.closing(redis.client()) as admin:
@@ -163,17 +161,14 @@ async def test_redis_restarted_mid_stream_is_reported_and_the_stream_still_ends(
     a, b = pair
     async with httpx.AsyncClient(timeout=180) as client:
         job = await start(client, a, chat(4, size=100_000))
-        url = f"{b.url}/api/progress/{job['conversationId']}/events"
-        events: list[ServerSentEvent] = []
-        async with asyncio.timeout(150), aconnect_sse(client, "GET", url) as source:
-            async for event in source.aiter_sse():
-                events.append(event)
-                if len(events) == 1:
-                    redis.stop()
-                    await asyncio.sleep(0.5)
-                    redis.start()  # the same port, the keys read back from its AOF
-                if event.event in ENDS:
-                    break
+
+        async def restart() -> None:
+            redis.stop()
+            await asyncio.sleep(0.5)
+            redis.start()  # the same port, the keys read back from its AOF
+
+        async with asyncio.timeout(150):
+            events = await stream(client, b, job["conversationId"], after_first=restart)
         ended = await client.get(f"{a.url}/api/progress/{job['conversationId']}")
     kinds = [e.event for e in events]
     assert "unavailable" in kinds, kinds
@@ -249,18 +244,14 @@ async def test_a_conversation_erased_mid_stream_ends_its_streams_as_expired(
     a, b = pair
     async with httpx.AsyncClient(timeout=120) as client:
         job = await start(client, a, chat(8, size=300_000))
-        url = f"{b.url}/api/progress/{job['conversationId']}/events"
-        kinds: list[str] = []
-        async with aconnect_sse(client, "GET", url) as source:
-            async for event in source.aiter_sse():
-                kinds.append(event.event)
-                if len(kinds) == 1:
-                    erased = await client.delete(
-                        a.url + job["links"]["conversation"],
-                        headers={"Authorization": f"Bearer {job['ownerToken']}"},
-                    )
-                    assert erased.status_code == 200, erased.text
-                if event.event in ENDS:
-                    break
+
+        async def erase() -> None:
+            erased = await client.delete(
+                a.url + job["links"]["conversation"],
+                headers={"Authorization": f"Bearer {job['ownerToken']}"},
+            )
+            assert erased.status_code == 200, erased.text
+
+        kinds = [e.event for e in await stream(client, b, job["conversationId"], after_first=erase)]
     assert kinds[0] == "progress"
     assert kinds[-1] == "expired", kinds  # at once: not "failed" once the stale limit passed

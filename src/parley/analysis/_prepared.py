@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from parley.analysis._progress import Progress, step_for
-from parley.analysis._words import WORD
+from parley.analysis._words import tokenize
 from parley.analysis.model import Conversation, MessageKind
 
 __all__ = ["NO_SPEAKER", "Prepared", "prepare"]
@@ -83,7 +83,6 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
     words: list[int] = [0] * n
     word_counts: list[Counter[str]] = []
     pending: list[list[str]] = []  # each speaker's words of this chunk, counted per chunk
-    findall = WORD.findall
     chars: list[int] = [0] * n
     time: list[float | None] = [None] * n
     end: list[float | None] = [None] * n
@@ -107,7 +106,7 @@ def prepare(conversation: Conversation, progress: Progress) -> Prepared:  # noqa
                     pending.append([])
                 speaker[i] = s
                 if k is text_kind:
-                    found = findall(t.lower())
+                    found = tokenize(t)
                     words[i] = len(found)
                     pending[s].extend(found)
             text[i] = t

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["WORD", "listable", "tokenize"]
+__all__ = ["listable", "tokenize"]
 
 # `\w` rather than `[^\W_]`: the regex engine's own class is ~30% faster on 250k messages
-WORD = re.compile(r"(?:https?://|www\.)\S+|\w+(?:['\u2019]\w+)*")
+_WORD = re.compile(r"(?:https?://|www\.)\S+|\w+(?:['\u2019]\w+)*")
 
 
 def tokenize(text: str) -> list[str]:
     """The words of `text`, lower-cased, in order."""
-    return WORD.findall(text.lower())
+    return _WORD.findall(text.lower())
 
 
 def listable(word: str) -> bool:

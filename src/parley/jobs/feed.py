@@ -12,17 +12,15 @@ made meanwhile were not heard.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 from parley.errors import StoreError
 from parley.jobs.keys import validate_conversation_id
 from parley.jobs.models import Progress
+from parley.jobs.store import JobStore, parse_progress
 from parley.kv import Gap, Listener
-
-if TYPE_CHECKING:
-    from parley.jobs.store import JobStore
 
 __all__ = ["Gap", "ProgressFeed", "watch"]
 
@@ -66,7 +64,7 @@ class ProgressFeed:
             self._heard = None
             return None
         elif item is not None:
-            self._heard = self._store.parse_progress(item)
+            self._heard = _published(item)
         if self._unread:
             try:
                 await self.read()
@@ -75,6 +73,13 @@ class ProgressFeed:
             self._unread = False
             return Gap.BACK
         return None if item is None else self.current
+
+
+@functools.lru_cache(maxsize=64)
+def _published(raw: bytes) -> Progress:
+    """A published value, parsed once for all of this process's streams of it (each of
+    200 streams hears the same bytes of every write and heartbeat)."""
+    return parse_progress(raw)
 
 
 @asynccontextmanager

@@ -37,7 +37,7 @@ from parley.kv import KV, decode, encode
 from parley.log import get_logger
 from parley.settings import ExecutionMode, Settings
 
-__all__ = ["JobStore", "StoreConfig"]
+__all__ = ["JobStore", "StoreConfig", "parse_progress"]
 
 log = get_logger("parley.jobs")
 
@@ -575,11 +575,7 @@ class JobStore:
     async def get_progress_stored(self, conversation_id: str) -> tuple[bytes, Progress] | None:
         """One read: the progress as stored (plain JSON, jobId first) and as written."""
         raw = await self.kv.get(self.keys.progress(validate_conversation_id(conversation_id)))
-        return None if raw is None else (raw, self.parse_progress(raw))
-
-    def parse_progress(self, raw: bytes) -> Progress:
-        """A stored (or published) progress value; StoredValueError if not parley's."""
-        return _parse(Progress.from_json, raw)
+        return None if raw is None else (raw, parse_progress(raw))
 
     def effective(self, progress: Progress) -> Progress:
         """The progress as a reader sees it now: the stale rule applied."""
@@ -628,6 +624,11 @@ def _parse(build: Callable[[dict[str, Any]], T], raw: bytes) -> T:
         return build(decode(raw))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StoredValueError(f"a stored record is not one parley can read: {exc!r}") from None
+
+
+def parse_progress(raw: bytes) -> Progress:
+    """A stored (or published) progress value; StoredValueError if not parley's."""
+    return _parse(Progress.from_json, raw)
 
 
 def _encode_progress(progress: Progress) -> bytes:

@@ -1,4 +1,5 @@
-"""Stored-result size and encode/decode cost: plain JSON against gzip levels, on real
+"""Stored-result size and encode/decode cost: plain JSON against gzip levels (and what parley
+stores: deflate with the results' dictionary, see bench/zstd_dict.py), on real
 analysis results of generated conversations (the baseline is plain JSON encoding).
 
     .venv/bin/python -m bench.codec
@@ -38,9 +39,10 @@ def main() -> None:
                 f"{n:>8}  {len(raw) / 1024:7.1f}  | {level:>5}  {len(packed) / 1024:9.1f}  "
                 f"{len(raw) / len(packed):5.1f}  {enc:9.3f}  {dec:9.3f}  ({enc / base:.1f}x)"
             )
-        stored = encode(result, compress_threshold=1024)
+        stored = encode(result, compress_threshold=1024, dictionary=True)
         assert decode(stored) == result
-        print(f"{'':>8}  parley stores {len(stored) / 1024:.1f} KB (gzip 6 above 1 KB)")
+        how = "deflate 6 with the results' dictionary, above 1 KB"
+        print(f"{'':>8}  parley stores {len(stored) / 1024:.1f} KB ({how})")
 
 
 if __name__ == "__main__":

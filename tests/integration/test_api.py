@@ -19,6 +19,8 @@ from parley.api import create_app
 from parley.api.schemas import ProgressResponse
 from parley.api.service import Service
 from parley.jobs import ErrorCode
+from parley.kv import decode
+from parley.kv._codec import DICTIONARY_MAGIC
 from parley.settings import ExecutionMode, Settings
 from tests.conftest import assert_every_key_has_ttl
 from tests.redis_server import RedisServer
@@ -431,13 +433,22 @@ async def test_a_full_queue_is_a_503_with_retry_after_and_a_sentence(
     assert stats["families"]["job"]["keys"] == 2  # the refused POST wrote nothing
 
 
+def _readable(raw: bytes) -> bytes:
+    """A stored value's JSON bytes: gzip and the results' dictionary undone."""
+    if raw[:2] == b"\x1f\x8b":
+        return gzip.decompress(raw)
+    if raw[:2] == DICTIONARY_MAGIC:
+        return json.dumps(decode(raw), ensure_ascii=False).encode()
+    return raw
+
+
 async def stored_values(service: Service) -> dict[str, bytes]:
     """Every value the store holds, decompressed, by key."""
     values = {}
     async for key in service.kv.scan("*"):
         raw = await service.kv.get(key)
         if raw is not None:  # a key that expired between the scan and the read
-            values[key] = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+            values[key] = _readable(raw)
     return values
 
 

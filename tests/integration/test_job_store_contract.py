@@ -15,7 +15,7 @@ from parley.errors import (
 )
 from parley.jobs import ErrorCode, JobStatus, JobStore, Progress, StoreConfig
 from parley.kv import KV, MemoryKV
-from parley.kv._codec import GZIP_MAGIC
+from parley.kv._codec import DICTIONARY_MAGIC
 from parley.settings import ExecutionMode
 from tests.conftest import CONTRACT_TTL
 
@@ -297,7 +297,7 @@ async def test_large_results_are_stored_compressed_and_read_back_whole(
     done = await store.complete(await store.start(job.job_id), result)
     raw = await kv.get(f"result:{job.job_id}")
     assert raw is not None
-    assert raw.startswith(GZIP_MAGIC)
+    assert raw.startswith(DICTIONARY_MAGIC)  # compressed with the results' dictionary
     assert done.result_bytes == len(raw)
     assert await store.get_result(job.job_id) == result
 

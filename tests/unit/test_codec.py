@@ -1,16 +1,21 @@
-"""Stored values: plain JSON when small, gzip when large, and told apart by their first bytes."""
+"""Stored values: plain JSON when small, compressed when large (gzip, or deflate with the
+results' dictionary), and told apart by their first bytes."""
 
 from __future__ import annotations
 
 import gzip
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from parley.analysis import analyze
+from parley.analysis.formats import parse
 from parley.errors import StoredValueError
 from parley.kv import decode, encode
-from parley.kv._codec import GZIP_MAGIC
+from parley.kv._codec import DICTIONARY_MAGIC, GZIP_MAGIC
+from parley.samples import SAMPLE_NAME, sample_bytes
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -48,11 +53,32 @@ def test_a_value_that_decompresses_past_the_cap_is_refused() -> None:
 
 @pytest.mark.parametrize("data", [b"", b"\x00\x01", b"PK\x03\x04", b"<html>"])
 def test_an_unknown_format_marker_is_a_stored_value_error(data: bytes) -> None:
-    with pytest.raises(StoredValueError, match="neither JSON nor gzip"):
+    with pytest.raises(StoredValueError, match="neither JSON nor compressed"):
         decode(data)
 
 
-@pytest.mark.parametrize("data", [GZIP_MAGIC + b"garbage", b'{"cut": ', b"\xff\xfe"])
+def test_results_compressed_with_the_dictionary_read_back_and_are_smaller() -> None:
+    result = analyze(parse(sample_bytes(), filename=SAMPLE_NAME))
+    packed = encode(result, compress_threshold=1024, dictionary=True)
+    assert packed.startswith(DICTIONARY_MAGIC + b"\x01")
+    assert decode(packed) == result
+    assert len(packed) < 0.75 * len(encode(result, compress_threshold=1024))  # gzip's
+
+
+def test_a_value_of_a_dictionary_this_parley_lacks_says_so() -> None:
+    packed = encode({"text": "word " * 1000}, compress_threshold=10, dictionary=True)
+    with pytest.raises(StoredValueError, match="dictionary 9"):
+        decode(DICTIONARY_MAGIC + b"\x09" + packed[3:])
+
+
+def test_values_stored_as_gzip_before_the_dictionary_still_read() -> None:
+    value = {"text": "word " * 1000}
+    assert decode(gzip.compress(json.dumps(value).encode(), mtime=0)) == value
+
+
+@pytest.mark.parametrize(
+    "data", [GZIP_MAGIC + b"garbage", DICTIONARY_MAGIC + b"\x01garbage", b'{"cut": ', b"\xff\xfe"]
+)
 def test_corrupt_data_is_a_stored_value_error(data: bytes) -> None:
     with pytest.raises(StoredValueError):
         decode(data)

@@ -411,7 +411,9 @@ class JobStore:
 
     def encode_result(self, result: Any) -> bytes:
         """The stored form of a result; InputTooLargeError past PARLEY_MAX_RESULT_BYTES."""
-        data = self._encode(result)
+        data = encode(
+            result, compress_threshold=self.config.compress_threshold_bytes, dictionary=True
+        )
         if len(data) > self.config.max_result_bytes:
             raise InputTooLargeError(
                 f"the result is {len(data)} bytes stored, over the limit of "

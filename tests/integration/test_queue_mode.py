@@ -215,6 +215,10 @@ async def _zero(length: Awaitable[int]) -> bool:
     return await length == 0
 
 
+async def _counted(running: Running, jobs: int) -> bool:
+    return running.worker.completed == jobs
+
+
 async def test_a_long_job_with_a_fresh_heartbeat_is_not_claimed(
     kv: KV, workers: Callable[..., Running]
 ) -> None:
@@ -226,6 +230,8 @@ async def test_a_long_job_with_a_fresh_heartbeat_is_not_claimed(
     await until(lambda: _is(store, job.job_id, JobStatus.RUNNING), "the job to start")
     second = workers(work.ticking)
     await until(lambda: _is(store, job.job_id, JobStatus.COMPLETED), "the job to complete")
+    # the worker counts a job once its runner returns, a moment after the store says so
+    await until(lambda: _counted(first, 1), "the first worker to count it")
     done = await store.get_job(job.job_id)
     assert done is not None
     assert done.attempts == 1

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from parley.kv._codec import GZIP_MAGIC, decode, encode
     from parley.kv._fanout import Gap, Listener
     from parley.kv._memory import MemoryKV
+    from parley.kv._metering import CommandCounts, Meter, current_meter, metered
     from parley.kv._open import PROBE_DEADLINE_SECONDS, StoreChoice, describe_store, open_kv
     from parley.kv._redis import RedisKV
     from parley.kv._target import RedisTarget, TlsFiles
@@ -23,6 +24,7 @@ _WHERE = {
     **dict.fromkeys(("GZIP_MAGIC", "decode", "encode"), "_codec"),
     **dict.fromkeys(("Gap", "Listener"), "_fanout"),
     "MemoryKV": "_memory",
+    **dict.fromkeys(("CommandCounts", "Meter", "current_meter", "metered"), "_metering"),
     **dict.fromkeys(
         ("PROBE_DEADLINE_SECONDS", "StoreChoice", "describe_store", "open_kv"), "_open"
     ),
@@ -34,9 +36,11 @@ __all__ = [
     "GZIP_MAGIC",
     "KV",
     "PROBE_DEADLINE_SECONDS",
+    "CommandCounts",
     "Gap",
     "Listener",
     "MemoryKV",
+    "Meter",
     "PendingEntry",
     "RedisKV",
     "RedisTarget",
@@ -45,9 +49,11 @@ __all__ = [
     "StreamEntry",
     "StreamInfo",
     "TlsFiles",
+    "current_meter",
     "decode",
     "describe_store",
     "encode",
+    "metered",
     "open_kv",
 ]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from parley.kv._fanout import Listener
+from parley.kv._metering import CommandCounts
 
 __all__ = ["KV", "PendingEntry", "ServerInfo", "StreamEntry", "StreamInfo"]
 
@@ -75,6 +76,11 @@ class KV(Protocol):
     def shared(self) -> bool:
         """True when other processes see the same keys (logged as `usingKv`)."""
 
+    @property
+    def commands(self) -> CommandCounts:
+        """The commands this store has sent since it was opened, by name (the memory
+        backend: those Redis would have been sent). See `parley.kv.metered`."""
+
     async def get(self, key: str) -> bytes | None:
         """The value, or None when the key is missing or expired."""
 
@@ -121,6 +127,11 @@ class KV(Protocol):
         listen in this process, the store subscribes once per channel, on one connection.
         A broken subscription puts `Gap.LOST` in every mailbox, and `Gap.BACK` once it is
         subscribed again. Raises StoreUnavailableError when it cannot subscribe."""
+
+    async def add_counts(self, key: str, counts: Mapping[str, int], ttl: float) -> dict[str, int]:
+        """Add each count to its field of the hash at `key` (made when missing), reset the
+        hash's TTL, and return every field's total. One command; with no counts, a read
+        that writes nothing (and leaves the TTL as it is)."""
 
     async def delete(self, key: str, *, publish: str | None = None) -> bool:
         """Remove the key; True when it existed. `publish`: a key that existed is also

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import json
 import math
 import threading
 import time
@@ -22,12 +23,14 @@ from dataclasses import dataclass, field
 from parley.errors import StoreFullError, StoreUnavailableError
 from parley.kv._base import PendingEntry, ServerInfo, StreamEntry, StreamInfo
 from parley.kv._fanout import Fanout, Listener
+from parley.kv._metering import CommandCounts
 
 __all__ = ["MemoryKV"]
 
 # Expired keys are removed on read, and all of them at most once per this interval, so
 # keys nobody reads again do not pile up (an O(n) sweep, amortised over the writes).
 _SWEEP_INTERVAL = 1.0
+_SCAN_PAGE = 500  # keys per SCAN, as the Redis backend asks (its COUNT)
 
 
 def _parse_id(entry_id: str) -> tuple[int, int]:
@@ -72,7 +75,7 @@ class MemoryKV:
         self._max_bytes = max_bytes
         self._used = 0
         self._next_sweep = 0.0
-        self._commands = 0
+        self._counts = CommandCounts()  # what Redis would have been sent
         # Blocked stream reads, by key: each is woken (from any thread) when the key changes.
         self._waiters: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self._fanout = Fanout()  # listeners of published values, in this process
@@ -85,10 +88,13 @@ class MemoryKV:
     def shared(self) -> bool:
         return False
 
+    @property
+    def commands(self) -> CommandCounts:
+        return self._counts
+
     # -- helpers, called with the lock held ------------------------------------------
 
     def _live(self, key: str, now: float) -> bytes | None:
-        self._commands += 1
         item = self._data.get(key)
         if item is None:
             return None
@@ -98,7 +104,6 @@ class MemoryKV:
         return item[0]
 
     def _stream(self, key: str, now: float) -> _Stream | None:
-        self._commands += 1
         item = self._streams.get(key)
         if item is None:
             if key in self._data and self._data[key][1] > now:
@@ -156,6 +161,7 @@ class MemoryKV:
     # -- the KV interface -------------------------------------------------------------
 
     async def get(self, key: str) -> bytes | None:
+        self._counts.add("GET")
         with self._lock:
             now = self._clock()
             if key in self._streams and self._stream(key, now) is not None:
@@ -165,14 +171,15 @@ class MemoryKV:
             return self._live(key, now)
 
     async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
+        self._counts.add("SET" if publish is None else "EVALSHA set_publish")
         with self._lock:
-            self._commands += 1
             self._put(key, value, ttl, self._clock())
             self._publish(publish, value)
 
     async def set_nx(
         self, key: str, value: bytes, ttl: float, *, publish: str | None = None
     ) -> bool:
+        self._counts.add("SET" if publish is None else "EVALSHA set_nx_publish")
         with self._lock:
             now = self._clock()
             if self._live(key, now) is not None:
@@ -190,6 +197,7 @@ class MemoryKV:
         *,
         even_if_full: bool = False,
     ) -> bool:
+        self._counts.add("EVALSHA cas")
         with self._lock:
             now = self._clock()
             if self._live(key, now) != expected:
@@ -207,6 +215,7 @@ class MemoryKV:
         even_if_full: bool = False,
         publish: str | None = None,
     ) -> bool:
+        self._counts.add("EVALSHA prefix")
         with self._lock:
             now = self._clock()
             current = self._live(key, now)
@@ -223,13 +232,32 @@ class MemoryKV:
 
     @asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[Listener]:
-        listener, _ = self._fanout.add(channel)
+        listener, first = self._fanout.add(channel)
+        if first:
+            self._counts.add("SUBSCRIBE")
         try:
             yield listener
         finally:
-            self._fanout.remove(listener)
+            if self._fanout.remove(listener):
+                self._counts.add("UNSUBSCRIBE")
+
+    async def add_counts(self, key: str, counts: Mapping[str, int], ttl: float) -> dict[str, int]:
+        # The hash is kept as a JSON object under the key: it expires, scans and deletes
+        # like any value (Redis would refuse a GET of it, which parley never sends).
+        self._counts.add("EVALSHA add_counts" if counts else "HGETALL")
+        with self._lock:
+            now = self._clock()
+            current = self._live(key, now)
+            totals: dict[str, int] = json.loads(current) if current is not None else {}
+            if not counts:
+                return totals
+            for name, n in counts.items():
+                totals[name] = totals.get(name, 0) + int(n)
+            self._put(key, json.dumps(totals).encode(), ttl, now)
+            return totals
 
     async def delete(self, key: str, *, publish: str | None = None) -> bool:
+        self._counts.add("DEL" if publish is None else "EVALSHA delete_publish")
         with self._lock:
             now = self._clock()
             if key in self._streams:
@@ -244,6 +272,7 @@ class MemoryKV:
             return True
 
     async def delete_if(self, key: str, expected: bytes) -> bool:
+        self._counts.add("EVALSHA delete_if")
         with self._lock:
             if self._live(key, self._clock()) != expected:
                 return False
@@ -253,6 +282,7 @@ class MemoryKV:
     async def expire(self, key: str, ttl: float) -> bool:
         if not ttl > 0:
             raise ValueError(f"ttl must be > 0 seconds, got {ttl!r}")
+        self._counts.add("PEXPIRE")
         with self._lock:
             now = self._clock()
             if key in self._streams:
@@ -268,6 +298,7 @@ class MemoryKV:
             return True
 
     async def ttl(self, key: str) -> float | None:
+        self._counts.add("PTTL")
         with self._lock:
             now = self._clock()
             if key in self._streams:
@@ -280,17 +311,19 @@ class MemoryKV:
         with self._lock:
             now = self._clock()
             self._sweep(now)
-            keys = [k for k in [*self._data, *self._streams] if fnmatch.fnmatchcase(k, match)]
+            every = [*self._data, *self._streams]
+            keys = [k for k in every if fnmatch.fnmatchcase(k, match)]
+        self._counts.add("SCAN", max(1, math.ceil(len(every) / _SCAN_PAGE)))
         for key in keys:
             yield key
 
     async def ping(self) -> float:
         started = time.perf_counter()
-        with self._lock:
-            self._commands += 1
+        self._counts.add("PING")
         return time.perf_counter() - started
 
     async def info(self) -> ServerInfo:
+        self._counts.add("INFO")
         with self._lock:
             self._sweep(self._clock())
             return ServerInfo(
@@ -300,7 +333,7 @@ class MemoryKV:
                 maxmemory=self._max_bytes,
                 maxmemory_policy="noeviction",
                 keys=len(self._data) + len(self._streams),
-                commands_processed=self._commands,
+                commands_processed=self._counts.total,
             )
 
     # -- streams ----------------------------------------------------------------------
@@ -319,6 +352,7 @@ class MemoryKV:
     async def stream_add(
         self, key: str, group: str, fields: Mapping[str, str], ttl: float, *, max_age: float
     ) -> str:
+        self._counts.add("EVALSHA stream_add")
         with self._lock:
             now = self._clock()
             stream = self._ensure_stream(key, group, ttl, now)
@@ -361,6 +395,7 @@ class MemoryKV:
     async def stream_read(
         self, key: str, group: str, consumer: str, count: int, *, block: float | None, ttl: float
     ) -> list[StreamEntry]:
+        self._counts.add("XREADGROUP")
         loop = asyncio.get_running_loop()
         deadline = None if block is None or math.isinf(block) else time.monotonic() + block
         while True:
@@ -394,6 +429,9 @@ class MemoryKV:
                     return []  # deleted or expired while we waited
 
     async def stream_ack(self, key: str, group: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        self._counts.add("EVALSHA stream_ack")
         with self._lock:
             stream = self._stream(key, self._clock())
             if stream is None:
@@ -411,6 +449,7 @@ class MemoryKV:
     async def stream_pending(
         self, key: str, group: str, min_idle: float, count: int, *, after: str | None = None
     ) -> tuple[StreamInfo, list[PendingEntry]]:
+        self._counts.add("EVALSHA stream_pending")
         with self._lock:
             now = self._clock()
             stream = self._stream(key, now)
@@ -441,6 +480,9 @@ class MemoryKV:
     async def stream_claim(
         self, key: str, group: str, consumer: str, ids: list[str], min_idle: float
     ) -> list[StreamEntry]:
+        if not ids:
+            return []
+        self._counts.add("XCLAIM")
         with self._lock:
             now = self._clock()
             stream = self._stream(key, now)
@@ -461,6 +503,7 @@ class MemoryKV:
             return claimed
 
     async def stream_remove_consumer(self, key: str, group: str, consumer: str) -> int:
+        self._counts.add("XGROUP DELCONSUMER")
         with self._lock:
             stream = self._stream(key, self._clock())
             if stream is None or group not in stream.groups:

@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
@@ -26,14 +26,16 @@ from redis.backoff import ExponentialWithJitterBackoff
 from parley.errors import StoreError, StoreFullError, StoreUnavailableError
 from parley.kv import _scripts as scripts
 from parley.kv._base import PendingEntry, ServerInfo, StreamEntry, StreamInfo
+from parley.kv._counted import CountedCluster, CountedRedis
 from parley.kv._fanout import Listener
+from parley.kv._metering import CommandCounts
 from parley.kv._subscriber import Subscriber
 from parley.kv._target import RedisTarget, TlsFiles, tls_hint
 
 __all__ = ["RedisKV", "RedisTarget"]
 
 T = TypeVar("T")
-Client = aioredis.Redis | RedisCluster
+Client = CountedRedis | CountedCluster
 
 # Hosted providers' words for "over your quota / plan limit" (Upstash and friends), and
 # Redis's own OOM reply when maxmemory is reached under noeviction.
@@ -85,8 +87,10 @@ class RedisKV:
         max_connections: int = 32,
         *,
         make_subscriber: Callable[[], Client],
+        counts: CommandCounts | None = None,
     ) -> None:
         self._client = client
+        self._counts = counts or CommandCounts()
         # The cluster client raises MaxConnectionsError when a node's connections are all
         # busy, where the single-server pool waits for one: bound the commands in flight,
         # waiting up to the timeout, so both behave alike (a wait, then a 503).
@@ -108,6 +112,7 @@ class RedisKV:
             sharded=target.cluster,
             translate=self._translate,
             timeout=timeout,
+            count=self._counts.add,
         )
         self._scripts = {
             name: client.register_script(body)
@@ -124,8 +129,13 @@ class RedisKV:
                 ("stream_ensure", scripts.STREAM_ENSURE),
                 ("stream_ack", scripts.STREAM_ACK),
                 ("stream_pending", scripts.STREAM_PENDING),
+                ("add_counts", scripts.ADD_COUNTS),
             )
         }
+        # The clients count their commands, naming scripts by what they do (the _oom
+        # variant is the same write, allowed past maxmemory).
+        names = {script.sha: name.removesuffix("_oom") for name, script in self._scripts.items()}
+        client.scripts.update(names)
 
     @classmethod
     def from_url(
@@ -140,6 +150,8 @@ class RedisKV:
         tls: TlsFiles | None = None,
     ) -> RedisKV:
         target = RedisTarget(url, cluster=cluster, tls=tls)
+        counts = CommandCounts()
+        script_names: dict[str, str] = {}  # shared by the clients; filled by __init__
 
         def build(
             socket_timeout: float | None, health_check: int, connections: int, tries: int = retries
@@ -164,12 +176,19 @@ class RedisKV:
                 "client_name": client_name,  # CLIENT LIST tells web from worker
                 **(target.tls_files.options() if target.tls else {}),
             }
+            client: Client
             if cluster:
-                return RedisCluster.from_url(url, max_connections=connections, **options)
-            pool = aioredis.BlockingConnectionPool.from_url(
-                url, max_connections=connections, timeout=timeout, **options
-            )
-            return aioredis.Redis.from_pool(pool)
+                client = cast(
+                    CountedCluster,
+                    CountedCluster.from_url(url, max_connections=connections, **options),
+                )
+            else:
+                pool = aioredis.BlockingConnectionPool.from_url(
+                    url, max_connections=connections, timeout=timeout, **options
+                )
+                client = cast(CountedRedis, CountedRedis.from_pool(pool))
+            client.counts, client.scripts = counts, script_names
+            return client
 
         # The blocking reader (queue workers only) waits for hours in XREADGROUP: no socket
         # timeout, and no health-check PING before each read (the read proves the link).
@@ -182,6 +201,7 @@ class RedisKV:
             lambda: build(None, 0, 4),
             max_connections,
             make_subscriber=lambda: build(None, 0, 2, tries=0),
+            counts=counts,
         )
 
     @property
@@ -191,6 +211,10 @@ class RedisKV:
     @property
     def shared(self) -> bool:
         return True
+
+    @property
+    def commands(self) -> CommandCounts:
+        return self._counts
 
     @property
     def target(self) -> RedisTarget:
@@ -341,10 +365,20 @@ class RedisKV:
     def listen(self, channel: str) -> AbstractAsyncContextManager[Listener]:
         return self._subscriber.listen(channel)
 
+    async def add_counts(self, key: str, counts: Mapping[str, int], ttl: float) -> dict[str, int]:
+        if not counts:
+            reply = await self._call(lambda: self._client.hgetall(key))
+            return {_text(k): int(v) for k, v in reply.items()}
+        args: list[Any] = [item for pair in counts.items() for item in pair] + [_ms(ttl)]
+        flat = await self._script("add_counts", key, args)
+        return {_text(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
     async def delete(self, key: str, *, publish: str | None = None) -> bool:
         if publish is not None:
             return bool(await self._script("delete_publish", key, [self._publish, publish]))
-        return bool(await self._call(lambda: self._client.delete(key)))
+        # One DEL on the key's node: the cluster client's delete() splits its keys by slot
+        # into pipelines, whose commands bypass execute_command, where they are counted.
+        return bool(await self._call(lambda: self._client.execute_command("DEL", key)))
 
     async def delete_if(self, key: str, expected: bytes) -> bool:
         return bool(await self._script("delete_if", key, [expected]))

@@ -5,6 +5,7 @@ that allows EVAL (Upstash, Vercel's)."""
 from __future__ import annotations
 
 __all__ = [
+    "ADD_COUNTS",
     "ALLOW_OOM",
     "CAS",
     "DELETE_IF",
@@ -17,6 +18,16 @@ __all__ = [
     "STREAM_ENSURE",
     "STREAM_PENDING",
 ]
+
+# One script, one key: add ARGV[1..n-1] (field, amount pairs) to the hash's fields, set its
+# TTL (ARGV[n], ms) in the same command, and return every field with its total.
+ADD_COUNTS = """
+for i = 1, #ARGV - 1, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[#ARGV])
+return redis.call('HGETALL', KEYS[1])
+"""
 
 # One script, one key: atomic compare-and-set that also works on Redis Cluster and on
 # hosted Redis (Upstash, Vercel) that allow EVAL. ARGV[1] is the expected value, or ""

@@ -35,6 +35,7 @@ def _text(value: Any) -> str:
 log = get_logger("parley.kv")
 
 _READ_SECONDS = 1.0  # each read waits this long for a message (no command is sent)
+_CLUSTER_TURN_SECONDS = 0.02  # on a cluster, each node's turn when several hold channels
 _BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0)  # seconds between tries to subscribe again
 _ERRORS = (rexc.RedisError, rexc.RedisClusterException, OSError, TimeoutError)
 
@@ -49,8 +50,10 @@ class Subscriber:
         sharded: bool,
         translate: Callable[[Exception], StoreError],
         timeout: float,
+        count: Callable[[str], None] = lambda name: None,
     ) -> None:
         self._make_client = make_client
+        self._count = count  # the store's command counts
         self._sharded = sharded
         self._translate = translate
         self._fanout = Fanout()
@@ -101,8 +104,10 @@ class Subscriber:
             if self._pubsub is None:
                 self._pubsub = await self._connect([channel])
             elif self._sharded:
+                self._count("SSUBSCRIBE")
                 await self._pubsub.ssubscribe(channel)
             else:
+                self._count("SUBSCRIBE")
                 await self._pubsub.subscribe(channel)
             self._wanted.set()  # its confirmation is there to read
             if self._reader is None:
@@ -114,8 +119,10 @@ class Subscriber:
                 return  # gone with its connection, or listened to again meanwhile
             self._confirmed.pop(channel, None)
             if self._sharded:
+                self._count("SUNSUBSCRIBE")
                 await self._pubsub.sunsubscribe(channel)
             else:
+                self._count("UNSUBSCRIBE")
                 await self._pubsub.unsubscribe(channel)
 
     async def _connect(self, channels: list[str]) -> PubSub | ClusterPubSub:
@@ -127,8 +134,10 @@ class Subscriber:
         pubsub: PubSub | ClusterPubSub = self._client.pubsub()
         try:
             if channels and self._sharded:
+                self._count("SSUBSCRIBE")
                 await pubsub.ssubscribe(*channels)
             elif channels:
+                self._count("SUBSCRIBE")
                 await pubsub.subscribe(*channels)
         except BaseException:
             with contextlib.suppress(*_ERRORS):
@@ -145,7 +154,11 @@ class Subscriber:
                     await self._wanted.wait()
             return None
         if isinstance(pubsub, ClusterPubSub):
-            message: dict[str, Any] | None = await pubsub.get_sharded_message(timeout=_READ_SECONDS)
+            # redis-py reads the nodes' connections in turn, each for the whole timeout: a
+            # short turn each, or a value on the third node waits for two idle reads.
+            nodes = len(pubsub.node_pubsub_mapping)
+            turn = _READ_SECONDS if nodes <= 1 else _CLUSTER_TURN_SECONDS
+            message: dict[str, Any] | None = await pubsub.get_sharded_message(timeout=turn)
         else:
             message = await pubsub.get_message(timeout=_READ_SECONDS)
         return message

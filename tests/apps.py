@@ -11,7 +11,7 @@ import httpx
 from parley.api import create_app
 from parley.api.service import Service
 from parley.errors import StoreError
-from parley.settings import Settings
+from parley.settings import ExecutionMode, Settings
 
 
 @contextlib.asynccontextmanager
@@ -29,6 +29,18 @@ async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
                 service: Service = await app.state.get_service()
                 await service.driver.join()
             await app.state.close_service()
+
+
+def inline_settings(url: str | None, **overrides: Any) -> Settings:
+    """Inline mode (the POST runs its job to the end) on `url`'s store (None: memory),
+    with analyses in threads and a TTL of a minute."""
+    return Settings(
+        redis_url=url,
+        redis_url_source="REDIS_URL" if url else None,
+        ttl_seconds=60,
+        execution_mode=ExecutionMode.INLINE,
+        analysis_processes=0,
+    ).with_overrides(**overrides)
 
 
 async def service_of(client: httpx.AsyncClient) -> Service:

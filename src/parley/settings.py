@@ -19,7 +19,7 @@ from dotenv import dotenv_values
 
 from parley.errors import ConfigError
 
-__all__ = ["ExecutionMode", "Settings", "load_settings", "redact_url"]
+__all__ = ["CommandBudget", "ExecutionMode", "Settings", "load_settings", "redact_url"]
 
 T = TypeVar("T")
 
@@ -28,6 +28,28 @@ class ExecutionMode(StrEnum):
     BACKGROUND = "background"  # the POST answers 202 at once; the job runs in this process
     INLINE = "inline"  # the POST runs the job to the end (serverless functions)
     QUEUE = "queue"  # the POST enqueues; `parley worker` processes run the jobs
+
+
+@dataclass(frozen=True, slots=True)
+class CommandBudget:
+    """PARLEY_COMMAND_BUDGET: the commands a hosted Redis plan allows per day or month
+    (Vercel's and Upstash's free tiers: 10000/day, or 500000/month), in UTC periods."""
+
+    limit: int
+    period: str  # "day" | "month"
+
+    @classmethod
+    def parse(cls, raw: str) -> CommandBudget:
+        match = re.fullmatch(r"(\d[\d_,]*)\s*/\s*(day|month)", raw.strip().lower())
+        if match is None:
+            raise ValueError(raw)
+        limit = int(match[1].replace("_", "").replace(",", ""))
+        if limit <= 0:
+            raise ValueError(raw)
+        return cls(limit, match[2])
+
+    def __str__(self) -> str:
+        return f"{self.limit}/{self.period}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +100,9 @@ class Settings:
     max_attempts: int = 3
     # Worker processes of `parley serve` (as uvicorn and gunicorn read WEB_CONCURRENCY).
     web_concurrency: int = 1
+    # The Redis plan's command allowance: when set, every process adds the commands it
+    # sent to the period's counter in the store, and stats say how much is left.
+    command_budget: CommandBudget | None = None
     # A serverless function (VERCEL or AWS_LAMBDA_FUNCTION_NAME is set): a request's
     # process may be frozen after its response, and has no /dev/shm for process pools.
     serverless: bool = False
@@ -295,6 +320,11 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object], str]] = {
     "PARLEY_REDIS_CLUSTER": ("redis_cluster", _choice("auto", "yes", "no"), "auto, yes or no"),
     "PARLEY_QUEUE_MAX": ("queue_max", _positive_int, "a whole number > 0"),
     "PARLEY_MAX_ATTEMPTS": ("max_attempts", _positive_int, "a whole number > 0"),
+    "PARLEY_COMMAND_BUDGET": (
+        "command_budget",
+        CommandBudget.parse,
+        "commands per day or month, e.g. 10000/day or 500000/month",
+    ),
     "WEB_CONCURRENCY": ("web_concurrency", _positive_int, "a whole number of processes > 0"),
     "PARLEY_MODE": (
         "execution_mode",

@@ -47,6 +47,7 @@ from parley.jobs.execution import Execution, ProcessExecution, ThreadExecution, 
 from parley.jobs.models import utcnow
 from parley.jobs.queue import JobQueue, QueueEntry
 from parley.jobs.runner import JobRunner, StopPolicy
+from parley.jobs.usage import CommandUsage
 from parley.kv import KV, PendingEntry, describe_store, open_kv
 from parley.log import get_logger
 from parley.settings import Settings
@@ -145,6 +146,13 @@ class Worker:
             on_stop=StopPolicy.HAND_BACK,
             owner=self.consumer,
         )
+        usage = None
+        if settings.command_budget is not None:
+            store = self.store
+            usage = CommandUsage(
+                kv, store.keys, settings.command_budget, started=lambda: store.created
+            )
+            usage.start()
         try:
             await execution.start()
             log.info(
@@ -162,6 +170,8 @@ class Worker:
             with contextlib.suppress(StoreError):
                 await self._hand_back_pending()
                 await self.queue.leave(self.consumer)
+            if usage is not None:
+                await usage.aclose()
             log.info("worker_stopped", consumer=self.consumer, jobs=self.completed)
 
     # -- the loop -----------------------------------------------------------------------

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from parley.errors import ConfigError
-from parley.settings import ExecutionMode, Settings, load_settings
-from tests.apps import app_client, service_of
+from parley.settings import load_settings
+from tests.apps import app_client, inline_settings, service_of
 from tests.conftest import backend_url
 
 CHAT = "12/01/2024, 09:00 - Ana: good morning\n12/01/2024, 09:01 - Ben: morning!\n"
@@ -28,14 +28,7 @@ async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[MakeClien
     async with contextlib.AsyncExitStack() as stack:
 
         async def make(**overrides: Any) -> httpx.AsyncClient:
-            settings = Settings(
-                redis_url=url,
-                redis_url_source="REDIS_URL" if url else None,
-                ttl_seconds=60,
-                execution_mode=ExecutionMode.INLINE,
-                analysis_processes=0,
-            ).with_overrides(**overrides)
-            return await stack.enter_async_context(app_client(settings))
+            return await stack.enter_async_context(app_client(inline_settings(url, **overrides)))
 
         yield make
     backend_url(request, request.param)  # flushed again: nothing left behind

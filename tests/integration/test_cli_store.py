@@ -95,6 +95,28 @@ def test_stats_counts_the_keys_of_each_family(tmp_path: Path) -> None:
     assert PASSWORD not in result.stdout + result.stderr
 
 
+def test_stats_say_commands_per_job_and_what_is_left_of_the_budget(tmp_path: Path) -> None:
+    with running_redis() as server, contextlib.closing(server.client()) as client:
+        for n, commands in enumerate((18, 22, 40)):
+            record = {"status": "completed", "commands": commands, "jobId": f"j{n}"}
+            client.set(f"job:j{n}", json.dumps(record), ex=60)
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        client.hset(f"usage:{day}", mapping={"commands": 7000, "analyses": 100})
+        client.expire(f"usage:{day}", 60)
+        env = {"REDIS_URL": server.url, "PARLEY_COMMAND_BUDGET": "10000/day"}
+        shown = run_parley(tmp_path, "stats", **env)
+        report = json.loads(run_parley(tmp_path, "stats", "--json", **env).stdout)
+    assert shown.returncode == 0, shown.stderr
+    assert "per job:   22 commands (median), 40 (p90), over the 3 finished jobs" in shown.stdout
+    assert f"used since {day}" in shown.stdout
+    assert "100 analyses, about 42 more fit" in shown.stdout  # 3000 left, at 70 a piece
+    budget = report["budget"]
+    # the first `stats` added its own commands: a few dozen, not an analysis
+    assert 7000 < budget["used"] < 7100
+    assert budget["analyses"] == 100
+    assert budget["analysesLeft"] == int((10000 - budget["used"]) / (budget["used"] / 100))
+
+
 def test_serve_refuses_several_workers_on_the_in_process_store(tmp_path: Path) -> None:
     result = run_parley(tmp_path, "serve", "--workers", "2")
     assert result.returncode == 1

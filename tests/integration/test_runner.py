@@ -390,3 +390,20 @@ async def test_stopping_the_pool_while_a_process_starts_leaves_no_process() -> N
     with contextlib.suppress(WorkerLostError):
         await asyncio.wait_for(starting, 30)
     assert execution.pids() == []
+
+
+@pytest.mark.parametrize("fn", [work.slow, work.crash], ids=["completed", "failed"])
+async def test_an_ended_job_records_every_command_its_owner_sent_for_it(
+    store: JobStore, threads: ThreadExecution, fn: Work
+) -> None:
+    job_id = await new_job(store)
+    before = store.kv.commands.total
+    ended = await runner(store, threads, fn, heartbeat_seconds=0.05).run(
+        job_id,
+        given(seconds=0.3),  # heartbeats too
+    )
+    sent = store.kv.commands.total - before  # nothing else runs in this test
+    assert ended.commands == sent
+    stored = await store.get_job(job_id)
+    assert stored is not None
+    assert stored.commands == sent

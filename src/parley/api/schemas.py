@@ -217,6 +217,11 @@ class JobBody(BaseModel):
     owner: str | None = Field(None, description="The process that runs or ran it (host:pid)")
     error: JobErrorBody | None = None
     resultBytes: int | None = None
+    commands: int | None = Field(
+        None,
+        description="Store commands its owner sent for it, start to end (a hosted Redis "
+        "bills each); set once it has ended",
+    )
 
 
 class JobResponse(JobBody):

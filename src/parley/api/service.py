@@ -19,6 +19,7 @@ from parley.jobs.models import utcnow
 from parley.jobs.queue import JobQueue
 from parley.jobs.runner import JobRunner
 from parley.jobs.stats import collect_stats
+from parley.jobs.usage import CommandUsage
 from parley.kv import KV, describe_store, open_kv
 from parley.log import get_logger
 from parley.settings import ExecutionMode, Settings
@@ -81,6 +82,7 @@ class Service:
     instance: str
     loop: asyncio.AbstractEventLoop
     access: Access
+    usage: CommandUsage | None = None  # with PARLEY_COMMAND_BUDGET
     _stats: tuple[float, dict[str, Any]] | None = None
 
     @property
@@ -120,19 +122,36 @@ class Service:
             instance=instance,
         )
         access = Access.from_settings(settings)
-        return cls(settings, kv, store, driver, instance, asyncio.get_running_loop(), access)
+        usage = None
+        if settings.command_budget is not None:
+            usage = CommandUsage(
+                kv, store.keys, settings.command_budget, started=lambda: store.created
+            )
+            usage.start()
+        loop = asyncio.get_running_loop()
+        return cls(settings, kv, store, driver, instance, loop, access, usage)
 
     async def cached_stats(self) -> dict[str, Any]:
         """The store's statistics, collected at most once per STATS_CACHE_SECONDS."""
         now = time.monotonic()
         if self._stats is None or now - self._stats[0] > STATS_CACHE_SECONDS:
-            collected = await collect_stats(self.kv, self.store.keys)
-            body = {**collected.to_json(), "instance": self.instance,
-                    "cachedAt": utcnow().isoformat(timespec="seconds")}  # fmt: skip
+            collected = await collect_stats(self.kv, self.store.keys, self.usage)
+            body = {
+                **collected.to_json(),
+                # what this worker process's store has sent since it started, by command
+                "processCommands": {
+                    "total": self.kv.commands.total,
+                    "byCommand": self.kv.commands.by_name(),
+                },
+                "instance": self.instance,
+                "cachedAt": utcnow().isoformat(timespec="seconds"),
+            }
             self._stats = (now, body)
         return self._stats[1]
 
     async def close(self) -> None:
         """Stop the driver (running analyses end, or say they stopped), then the store."""
         await self.driver.aclose()
+        if self.usage is not None:
+            await self.usage.aclose()
         await self.kv.aclose()

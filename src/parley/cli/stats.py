@@ -12,6 +12,7 @@ from parley.cli._format import size
 from parley.errors import ConfigError
 from parley.jobs.keys import KeyLayout
 from parley.jobs.stats import collect_stats
+from parley.jobs.usage import CommandUsage
 from parley.kv import describe_store, open_kv
 from parley.settings import Settings
 
@@ -38,8 +39,12 @@ async def _stats(settings: Settings) -> dict[str, Any]:
             "curl http://127.0.0.1:8000/api/stats"
         )
     kv = await open_kv(settings)
+    keys = KeyLayout(settings.key_prefix)
     try:
-        return (await collect_stats(kv, KeyLayout(settings.key_prefix))).to_json()
+        usage = None
+        if settings.command_budget is not None:  # this command's own are counted too
+            usage = CommandUsage(kv, keys, settings.command_budget, started=lambda: 0)
+        return (await collect_stats(kv, keys, usage)).to_json()
     finally:
         await kv.aclose()
 
@@ -73,6 +78,20 @@ def run(args: argparse.Namespace) -> int:
     out(f"results:   average {size(report['averageResultBytes'])}")
     fit = report["resultsFit"]
     out(f", about {fit} more fit\n" if fit is not None else ", no memory limit\n")
+    if (jobs := report["commandsPerJob"]) is not None:
+        out(
+            f"per job:   {jobs['median']:g} commands (median), {jobs['p90']:g} (p90), "
+            f"over the {jobs['jobs']} finished jobs in the store\n"
+        )
+    if (budget := report["budget"]) is not None:
+        left = budget["analysesLeft"]
+        out(
+            f"budget:    {budget['used']} of {budget['limit']}/{budget['period']} commands "
+            f"used since {budget['periodStarted']} ({budget['usedPercent']:g} %), "
+            f"{budget['analyses']} analyses"
+            + (f", about {left} more fit" if left is not None else "")
+            + "\n"
+        )
     for warning in report["warnings"]:
         out(f"warning:   {warning}\n")
     return 0

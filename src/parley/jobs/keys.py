@@ -8,9 +8,13 @@ tools read the same keys.
     result:{jobId}              the analysis result
     input:{jobId}               queue mode: the upload and its options, until the job ends
     queue:analyses              queue mode: the Redis Stream of job ids for `parley worker`
+    usage:{period}              with PARLEY_COMMAND_BUDGET: a hash of the commands sent and
+                                analyses started in a UTC day (2026-12-01) or month (2026-12)
 
 Every key lives `ttl` seconds (PARLEY_TTL_SECONDS, 1 h by default), written with it in
 the same command; `KeyLayout.ttl` says, per family, why a key lives as long as it does.
+The one exception is a budget's usage counter: it lives until its period ends (plus an
+hour), since it counts the whole period.
 """
 
 from __future__ import annotations
@@ -97,6 +101,10 @@ class KeyLayout:
     def queue(self) -> str:
         return f"{self.prefix}queue:analyses"
 
+    def usage(self, period: str) -> str:
+        """The command budget's counter for one UTC period ("2026-12-01", "2026-12")."""
+        return f"{self.prefix}usage:{period}"
+
     @staticmethod
     def ttl(family: str, ttl: float) -> float:
         """How long a key of `family` lives, given the configured TTL.
@@ -121,4 +129,5 @@ class KeyLayout:
             "result": f"{self.prefix}result:*",
             "input": f"{self.prefix}input:*",
             "queue": f"{self.prefix}queue:*",
+            "usage": f"{self.prefix}usage:*",
         }

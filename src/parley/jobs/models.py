@@ -131,6 +131,9 @@ class Job:
     owner: str | None = None  # who runs (or last ran) it: host:pid of the process
     error: JobError | None = None
     result_bytes: int | None = None
+    # Store commands its owner sent for it, from its start to its last write (a hosted
+    # Redis bills each): None until it ends, and for jobs from before parley counted.
+    commands: int | None = None
     # SHA-256 of the owner token its POST answered with: whoever holds the token may erase
     # the conversation. The token itself is never stored, and the hash never shown.
     token_hash: str | None = field(default=None, repr=False)
@@ -230,6 +233,7 @@ class Job:
             "owner": self.owner,
             "error": self.error.to_json() if self.error else None,
             "resultBytes": self.result_bytes,
+            **({"commands": self.commands} if self.commands is not None else {}),
             **({"tokenHash": self.token_hash} if self.token_hash else {}),
             **({"replaces": self.replaces} if self.replaces else {}),
             **({"inputHash": self.input_hash} if self.input_hash else {}),
@@ -260,6 +264,7 @@ class Job:
             owner=data.get("owner"),
             error=JobError.from_json(error) if error else None,
             result_bytes=data.get("resultBytes"),
+            commands=data.get("commands"),
             token_hash=data.get("tokenHash"),
             replaces=data.get("replaces"),
             input_hash=data.get("inputHash"),

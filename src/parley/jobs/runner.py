@@ -31,6 +31,7 @@ from parley.jobs.input import JobInput
 from parley.jobs.models import ErrorCode, Job
 from parley.jobs.progress import ProgressReporter
 from parley.jobs.store import JobStore
+from parley.kv import metered
 from parley.log import get_logger
 
 __all__ = ["JobRunner", "ProgressHook", "StopPolicy"]
@@ -122,7 +123,21 @@ class JobRunner:
         are retried while the store is unreachable, with heartbeats going on, until the
         stale limit is near; then StoreUnavailableError (the job is lost, and runs again).
         Raises JobConflictError when another owner took the job over, and
-        JobNotFoundError when its conversation was erased: this owner stops writing."""
+        JobNotFoundError when its conversation was erased: this owner stops writing.
+
+        Every command sent for the job (here, and by its progress writer and heartbeat)
+        is counted on a meter of its own; the last write records it on the job."""
+        with metered():
+            return await self._run(job_id, input, on_progress, on_accepted, release)
+
+    async def _run(
+        self,
+        job_id: str,
+        input: JobInput,
+        on_progress: ProgressHook | None,
+        on_accepted: AcceptedHook | None,
+        release: Release | None,
+    ) -> Job:
         job = await self.store.start(job_id, self.owner)
         if self.max_attempts is not None and job.losses > self.max_attempts:
             return await self.store.fail(

@@ -7,8 +7,10 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from parley.errors import ParleyError
 from parley.jobs.keys import QUEUE_GROUP, KeyLayout
-from parley.kv import KV, ServerInfo, StreamInfo
+from parley.jobs.usage import WARN_AT, BudgetUse, CommandUsage, PerJob, per_job
+from parley.kv import KV, ServerInfo, StreamInfo, decode
 
 __all__ = ["FamilyStats", "StoreStats", "collect_stats", "results_fit", "store_warnings"]
 
@@ -39,6 +41,8 @@ class StoreStats:
     average_result_bytes: int | None
     results_fit: int | None  # None: no memory limit
     queue: StreamInfo | None = None  # queue mode's stream, when there is one
+    per_job: PerJob | None = None  # commands per job, from the sampled job records
+    budget: BudgetUse | None = None  # with PARLEY_COMMAND_BUDGET
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -72,21 +76,38 @@ class StoreStats:
                     "workers": len(self.queue.consumers),
                 }
             ),
+            "commandsPerJob": None if self.per_job is None else self.per_job.to_json(),
+            "budget": None if self.budget is None else self.budget.to_json(),
             "warnings": self.warnings,
         }
 
 
-async def _family(kv: KV, pattern: str, *, sample: bool) -> tuple[FamilyStats, list[int]]:
+async def _family(kv: KV, pattern: str, *, sample: bool) -> tuple[FamilyStats, list[bytes]]:
     keys = 0
-    sizes: list[int] = []
+    values: list[bytes] = []
     async for key in kv.scan(pattern):
         keys += 1
-        if sample and len(sizes) < SAMPLE_KEYS:
+        if sample and len(values) < SAMPLE_KEYS:
             value = await kv.get(key)
             if value is not None:
-                sizes.append(len(value))
-    total = round(statistics.fmean(sizes) * keys) if sizes else 0
-    return FamilyStats(keys=keys, bytes=total, sampled=len(sizes)), sizes
+                values.append(value)
+    total = round(statistics.fmean(map(len, values)) * keys) if values else 0
+    return FamilyStats(keys=keys, bytes=total, sampled=len(values)), values
+
+
+def _commands_of(records: list[bytes]) -> list[int]:
+    """What the sampled jobs' owners recorded: ended jobs only (a running one has not
+    said yet), and none of the records that cannot be read."""
+    spent: list[int] = []
+    for raw in records:
+        try:
+            record = decode(raw)
+        except (ParleyError, ValueError):
+            continue
+        commands = record.get("commands") if isinstance(record, dict) else None
+        if isinstance(commands, int) and record.get("status") in ("completed", "failed"):
+            spent.append(commands)
+    return spent
 
 
 def results_fit(info: ServerInfo, average_result_bytes: int | None) -> int | None:
@@ -109,6 +130,19 @@ def queue_warnings(queue: StreamInfo | None) -> list[str]:
         f"{queue.waiting} analyses wait for a worker, the oldest for "
         f"{queue.oldest_waiting:.0f} s: check that parley worker processes run against this "
         "Redis, with the same PARLEY_KEY_PREFIX as the web processes (or add workers)."
+    ]
+
+
+def budget_warnings(use: BudgetUse | None) -> list[str]:
+    """A budget mostly spent, in plain words."""
+    if use is None or use.fraction < WARN_AT:
+        return []
+    left = use.analyses_left
+    return [
+        f"{use.used} of the {use.budget} Redis commands (PARLEY_COMMAND_BUDGET) are used "
+        f"this {use.budget.period} ({100 * use.fraction:.0f} %)"
+        + (f": about {left} more analyses fit" if left is not None else "")
+        + "; past the limit a hosted Redis refuses commands (parley answers 507)."
     ]
 
 
@@ -139,16 +173,21 @@ def store_warnings(info: ServerInfo, average_result_bytes: int | None) -> list[s
     return warnings
 
 
-async def collect_stats(kv: KV, layout: KeyLayout) -> StoreStats:
+async def collect_stats(kv: KV, layout: KeyLayout, usage: CommandUsage | None = None) -> StoreStats:
+    """The store's statistics; with `usage` (PARLEY_COMMAND_BUDGET), the budget's use too,
+    after adding this process's waiting commands to it."""
+    budget = None if usage is None else await usage.flush()
     latency = await kv.ping()
     info = await kv.info()
     families: dict[str, FamilyStats] = {}
-    result_sizes: list[int] = []
+    sampled: dict[str, list[bytes]] = {}
     for name, pattern in layout.family_patterns().items():
-        # The queue is a stream: no value to GET (its counts come from the stream itself).
-        families[name], sizes = await _family(kv, pattern, sample=name != "queue")
-        if name == "result":
-            result_sizes = sizes
+        # The queue is a stream: no value to GET (its counts come from the stream itself);
+        # the usage counters are hashes, read by `usage`.
+        families[name], sampled[name] = await _family(
+            kv, pattern, sample=name not in ("queue", "usage")
+        )
+    result_sizes = [len(value) for value in sampled["result"]]
     queue = None
     if families["queue"].keys:
         queue, _ = await kv.stream_pending(layout.queue(), QUEUE_GROUP, 0, 0)
@@ -162,5 +201,7 @@ async def collect_stats(kv: KV, layout: KeyLayout) -> StoreStats:
         average_result_bytes=average,
         results_fit=results_fit(info, average),
         queue=queue,
-        warnings=store_warnings(info, average) + queue_warnings(queue),
+        per_job=per_job(_commands_of(sampled["job"])),
+        budget=budget,
+        warnings=store_warnings(info, average) + queue_warnings(queue) + budget_warnings(budget),
     )

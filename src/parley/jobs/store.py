@@ -33,7 +33,7 @@ from parley.errors import (
 from parley.jobs.input import JobInput
 from parley.jobs.keys import KeyLayout, validate_conversation_id, validate_job_id
 from parley.jobs.models import ErrorCode, Job, JobError, JobStatus, Progress, utcnow
-from parley.kv import KV, decode, encode
+from parley.kv import KV, current_meter, decode, encode
 from parley.log import get_logger
 from parley.settings import ExecutionMode, Settings
 
@@ -85,6 +85,7 @@ class JobStore:
         self.config = config or StoreConfig()
         self.keys = KeyLayout(self.config.key_prefix)
         self._clock = clock
+        self.created = 0  # jobs this store created (analyses started by this process)
 
     # -- encoding -----------------------------------------------------------------------
 
@@ -263,6 +264,7 @@ class JobStore:
                     elif current_raw is not None:
                         await self._drop_progress_of(conversation_id, current_raw.decode())
                     self._log("job_created", job, replaced=current.job_id if current else None)
+                    self.created += 1
                     return job, True
             except StoreError:
                 await self.discard(job)
@@ -444,6 +446,7 @@ class JobStore:
                     finished_at=now,
                     heartbeat_at=now,
                     result_bytes=len(data),
+                    commands=_spent(then=3),  # this write, the progress, the index's TTL
                 )
 
             try:
@@ -488,7 +491,11 @@ class JobStore:
                 return current  # a retry of this very write
             if current.status is not JobStatus.QUEUED:
                 self._owned(current, job.attempts)
-            return current.replace(status=JobStatus.FAILED, finished_at=now, error=error)
+            # then: this write and the progress, and (unless the store is full) the index
+            spent = _spent(then=2 if even_if_full else 3)
+            return current.replace(
+                status=JobStatus.FAILED, finished_at=now, error=error, commands=spent
+            )
 
         failed = await self._transition(job.job_id, change, even_if_full=even_if_full)
         progress = Progress.of(failed, "failed", 100.0, message, now, error=error)
@@ -626,6 +633,13 @@ def _parse(build: Callable[[dict[str, Any]], T], raw: bytes) -> T:
         return build(decode(raw))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StoredValueError(f"a stored record is not one parley can read: {exc!r}") from None
+
+
+def _spent(*, then: int) -> int | None:
+    """The commands the job's owner has sent for it (its meter, see JobRunner.run), with
+    the `then` writes its last step still has to send; None when nothing meters it."""
+    meter = current_meter()
+    return None if meter is None else meter.commands + then
 
 
 def parse_progress(raw: bytes) -> Progress:

@@ -72,7 +72,7 @@ class Settings:
     stale_seconds: float = 10.0
     # At most one progress write per interval (the first and the last always):
     # a smooth bar for the user, a bounded command count for a metered Redis.
-    progress_interval_seconds: float = 0.5
+    progress_interval_seconds: float = 1.0
     # Connect and per-command timeouts for Redis. An unreachable store must turn into a
     # 503 quickly, never a hang: a healthy Redis answers in milliseconds.
     redis_timeout_seconds: float = 2.0

@@ -128,7 +128,7 @@ async def test_two_hundred_streams_on_one_worker_share_one_subscription(
     a, b = pair
     limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
     async with httpx.AsyncClient(timeout=180, limits=limits) as client:
-        job = await start(client, a, chat(3, size=80_000))
+        job = await start(client, a, chat(3, size=300_000))  # runs while 200 open
         opened = asyncio.Event()
         first_events = 0
 

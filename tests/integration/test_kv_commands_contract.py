@@ -25,6 +25,7 @@ async def every_operation(kv: KV, n: int) -> None:
     key = f"c:{n}"
     await kv.set(key, b"a", TTL)
     await kv.get(key)
+    await kv.get_with_ttl(key)
     await kv.set_nx(key, b"b", TTL)
     await kv.compare_and_set(key, b"a", b"b", TTL)
     await kv.set_if_prefix(key, b"b", b"c", TTL, publish=key)  # a channel in the key's slot
@@ -47,6 +48,7 @@ async def test_each_operation_counts_the_commands_it_sends_by_name(kv: KV) -> No
     assert delta(kv, before) == {
         "SET": 2,
         "GET": 1,
+        "EVALSHA get_with_ttl": 1,
         "EVALSHA cas": 1,
         "EVALSHA prefix": 1,
         "EVALSHA set_publish": 1,
@@ -59,7 +61,17 @@ async def test_each_operation_counts_the_commands_it_sends_by_name(kv: KV) -> No
         "HGETALL": 1,
         "DEL": 1,
     }
-    assert kv.commands.total == total + 14
+    assert kv.commands.total == total + 15
+
+
+async def test_a_value_is_read_with_the_time_it_has_left_in_one_command(kv: KV) -> None:
+    assert await kv.get_with_ttl("t:missing") is None
+    await kv.set("t:v", b"\x00binary\xff", TTL)
+    found = await kv.get_with_ttl("t:v")
+    assert found is not None
+    assert found[0] == b"\x00binary\xff"
+    assert TTL - 5 < found[1] <= TTL
+    await kv.delete("t:v")
 
 
 async def test_stream_operations_count_one_command_each(kv: KV) -> None:

@@ -285,13 +285,19 @@ async def get_job(jobId: JobId, svc: Svc) -> dict[str, Any]:
 async def get_result(jobId: JobId, svc: Svc) -> JSONResponse:
     """200 with the result; 202 while the job runs; the error (with its code) when it
     failed, or when its result was evicted (`result_lost`); 404 when unknown or expired."""
+    # The result first: one read when it is there. It is written before its job says
+    # completed and deleted with it, and it outlives its job by RESULT_TTL_MARGIN only:
+    # a result with more time left than that is the living job's whole answer.
+    result = await svc.store.get_live_result(jobId)
+    if result is not None:
+        return JSONResponse({"jobId": jobId, "hasResult": True, "status": "completed",
+                             "result": result})  # fmt: skip
     job = await svc.store.get_job(jobId)
     if job is None:
         raise not_found(f"job {jobId}")
     body: dict[str, Any] = {"jobId": job.job_id, "hasResult": False, "status": job.status.value}
     if job.status is JobStatus.COMPLETED:
-        result = await svc.store.get_result(jobId)
-        if result is not None:
+        if (result := await svc.store.get_result(jobId)) is not None:  # written meanwhile
             return JSONResponse({**body, "hasResult": True, "result": result})
         job = job.without_result()
         body["status"] = job.status.value

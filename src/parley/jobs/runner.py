@@ -93,7 +93,7 @@ class JobRunner:
         work: Work,
         *,
         heartbeat_seconds: float = 2.0,
-        progress_interval: float = 0.5,
+        progress_interval: float = 1.0,
         max_attempts: int | None = None,
         on_stop: StopPolicy = StopPolicy.FAIL,
         owner: str | None = None,

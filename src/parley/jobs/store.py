@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,12 @@ from parley.errors import (
     StoreFullError,
 )
 from parley.jobs.input import JobInput
-from parley.jobs.keys import KeyLayout, validate_conversation_id, validate_job_id
+from parley.jobs.keys import (
+    RESULT_TTL_MARGIN,
+    KeyLayout,
+    validate_conversation_id,
+    validate_job_id,
+)
 from parley.jobs.models import ErrorCode, Job, JobError, JobStatus, Progress, utcnow
 from parley.kv import KV, current_meter, decode, encode
 from parley.log import get_logger
@@ -50,6 +56,9 @@ T = TypeVar("T")
 # A compare-and-set loses only to another writer of the same key in the same instant;
 # more than a few losses in a row means something is wrong, not busy.
 _MAX_RACES = 16
+# Jobs whose last written record a process keeps (see JobStore._written): far more than
+# run at once in one process.
+_WRITTEN_MAX = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,11 @@ class JobStore:
         self.keys = KeyLayout(self.config.key_prefix)
         self._clock = clock
         self.created = 0  # jobs this store created (analyses started by this process)
+        # The record this process last wrote of each job it may write again (one it runs,
+        # or created to run itself): the expected value of its next compare-and-set, which
+        # then needs no GET first. A guess: another writer meanwhile makes the CAS fail,
+        # and the job is read as before.
+        self._written: OrderedDict[str, tuple[bytes, Job]] = OrderedDict()
 
     # -- encoding -----------------------------------------------------------------------
 
@@ -131,21 +145,48 @@ class JobStore:
         job as the caller just read it, tried first instead of reading it again (a lost
         race reads it anew)."""
         ttl = self._ttl("job")
+        guess = read is None and job_id in self._written  # our own last write, unread
+        read = read or self._written.get(job_id)
+        key = self.keys.job(job_id)
         for _ in range(_MAX_RACES):
             found, read = read or await self._read_job_raw(job_id), None
             if found is None:
                 raise JobNotFoundError(f"job {job_id} does not exist or has expired")
             raw, job = found
-            new = change(job)
+            try:
+                new = change(job)
+            except JobConflictError:
+                if not guess:
+                    raise
+                guess = False  # what the store holds may allow it: read it
+                continue
             data = self._encode(new.to_json())
-            key = self.keys.job(job_id)
-            if await self.kv.compare_and_set(key, raw, data, ttl, even_if_full=even_if_full):
-                return new
-            # A retried command may have been applied before its reply was lost: our
-            # own write found in place is a success, not a race to run again.
-            if await self.kv.get(self.keys.job(job_id)) == data:
-                return new
+            try:
+                if await self.kv.compare_and_set(key, raw, data, ttl, even_if_full=even_if_full):
+                    self._wrote(new, data)
+                    return new
+                # A retried command may have been applied before its reply was lost: our
+                # own write found in place is a success, not a race to run again.
+                if await self.kv.get(key) == data:
+                    self._wrote(new, data)
+                    return new
+            except StoreError:
+                self._written.pop(job_id, None)  # whether it was written is unknown now
+                raise
+            guess = False
         raise JobConflictError(f"job {job_id} kept changing under {_MAX_RACES} updates")
+
+    def _wrote(self, job: Job, data: bytes) -> None:
+        """Remember the record just written while this process may write the job again."""
+        if job.status is JobStatus.RUNNING or (
+            job.status is JobStatus.QUEUED and not job.queued_for_workers
+        ):
+            self._written[job.job_id] = (data, job)
+            self._written.move_to_end(job.job_id)
+            while len(self._written) > _WRITTEN_MAX:
+                self._written.popitem(last=False)
+        else:
+            self._written.pop(job.job_id, None)
 
     # -- creating -----------------------------------------------------------------------
 
@@ -248,9 +289,9 @@ class JobStore:
             )
             # The job record exists before the index points at it, so a reader that
             # follows the index always finds the job.
-            await self.kv.set(
-                self.keys.job(job.job_id), self._encode(job.to_json()), self._ttl("job")
-            )
+            record = self._encode(job.to_json())
+            await self.kv.set(self.keys.job(job.job_id), record, self._ttl("job"))
+            self._wrote(job, record)
             new_id = job.job_id.encode()
             try:
                 if current_raw is None:
@@ -327,7 +368,10 @@ class JobStore:
             raise JobConflictError(f"job {job_id} is {job.status.value}; it cannot start")
 
         job = await self._transition(validate_job_id(job_id), change)
-        await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
+        # The index lives a TTL from its write: a job created a moment ago (not waiting in a
+        # queue) needs no refresh yet; its heartbeat refreshes it every quarter TTL.
+        if (now - job.created_at).total_seconds() > self.config.ttl_seconds / 4:
+            await self.kv.expire(self.keys.job_index(job.conversation_id), self._ttl("job_index"))
         await self._write_starting(job)
         self._log("job_started", job, attempt=job.attempts)
         return job
@@ -429,6 +473,8 @@ class JobStore:
         order, so whoever sees `completed` finds the result. Idempotent for its owner: a
         retry after a failed write finds its own earlier writes and goes on."""
         data = encoded if encoded is not None else self.encode_result(result)
+        # Read, not guessed from this process's last write: a job erased or taken over
+        # meanwhile must not get a result written for it.
         found = await self._read_job_raw(job.job_id)
         if found is None:
             raise JobNotFoundError(f"job {job.job_id} does not exist or has expired")
@@ -593,6 +639,14 @@ class JobStore:
     async def get_result(self, job_id: str) -> Any | None:
         raw = await self.kv.get(self.keys.result(validate_job_id(job_id)))
         return None if raw is None else decode(raw)
+
+    async def get_live_result(self, job_id: str) -> Any | None:
+        """The result while its job surely lives, in one read; None when missing or in
+        its last RESULT_TTL_MARGIN (its job has expired, or is about to: read the job)."""
+        found = await self.kv.get_with_ttl(self.keys.result(validate_job_id(job_id)))
+        if found is None or found[1] <= RESULT_TTL_MARGIN:
+            return None
+        return decode(found[0])
 
     async def find_job(self, conversation_id: str) -> Job | None:
         """The conversation's current job, through its index."""

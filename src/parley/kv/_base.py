@@ -84,6 +84,9 @@ class KV(Protocol):
     async def get(self, key: str) -> bytes | None:
         """The value, or None when the key is missing or expired."""
 
+    async def get_with_ttl(self, key: str) -> tuple[bytes, float] | None:
+        """The value and the seconds it has left, or None when missing. One command."""
+
     async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
         """Write the value with a fresh TTL. `publish`: also publish the value on that
         channel, in the same command (on a Redis Cluster, a sharded channel: name it so it

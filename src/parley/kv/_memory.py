@@ -170,6 +170,13 @@ class MemoryKV:
                 )
             return self._live(key, now)
 
+    async def get_with_ttl(self, key: str) -> tuple[bytes, float] | None:
+        self._counts.add("EVALSHA get_with_ttl")
+        with self._lock:
+            now = self._clock()
+            value = self._live(key, now)
+            return None if value is None else (value, self._data[key][1] - now)
+
     async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
         self._counts.add("SET" if publish is None else "EVALSHA set_publish")
         with self._lock:

@@ -130,6 +130,7 @@ class RedisKV:
                 ("stream_ack", scripts.STREAM_ACK),
                 ("stream_pending", scripts.STREAM_PENDING),
                 ("add_counts", scripts.ADD_COUNTS),
+                ("get_with_ttl", scripts.GET_WITH_TTL),
             )
         }
         # The clients count their commands, naming scripts by what they do (the _oom
@@ -318,6 +319,13 @@ class RedisKV:
     async def get(self, key: str) -> bytes | None:
         value = await self._call(lambda: self._client.get(key))
         return value if value is None or isinstance(value, bytes) else value.encode()
+
+    async def get_with_ttl(self, key: str) -> tuple[bytes, float] | None:
+        reply = await self._script("get_with_ttl", key, [])
+        if not reply:
+            return None
+        value, ms = reply
+        return (value if isinstance(value, bytes) else str(value).encode()), int(ms) / 1000
 
     async def set(self, key: str, value: bytes, ttl: float, *, publish: str | None = None) -> None:
         ms = _ms(ttl)

@@ -10,6 +10,7 @@ __all__ = [
     "CAS",
     "DELETE_IF",
     "DELETE_PUBLISH",
+    "GET_WITH_TTL",
     "SET_IF_PREFIX",
     "SET_NX_PUBLISH",
     "SET_PUBLISH",
@@ -27,6 +28,13 @@ for i = 1, #ARGV - 1, 2 do
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[#ARGV])
 return redis.call('HGETALL', KEYS[1])
+"""
+
+# One script, one key: the value and its milliseconds to live, in one command.
+GET_WITH_TTL = """
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+return {value, redis.call('PTTL', KEYS[1])}
 """
 
 # One script, one key: atomic compare-and-set that also works on Redis Cluster and on

@@ -452,3 +452,32 @@ async def test_the_same_id_with_other_content_is_taken_not_reused(store: JobStor
     replaced, created = await store.create_or_get(CONV, force=True, input_hash="b" * 64)
     assert created
     assert replaced.input_hash == "b" * 64
+
+
+async def test_an_owners_heartbeat_is_one_compare_and_set_when_nobody_else_wrote(
+    kv: KV,
+) -> None:
+    store = make_store(kv)
+    job, _ = await store.create_or_get("conv")
+    running = await store.start(job.job_id)  # its creation was this process's write
+    before = kv.commands.by_name()
+    beaten = await store.heartbeat(running, None, refresh_index=False)
+    after = kv.commands.by_name()
+    sent = {name: n - before.get(name, 0) for name, n in after.items() if n != before.get(name)}
+    assert sent == {"EVALSHA cas": 1}
+    assert beaten.heartbeat_at is not None
+
+
+async def test_a_record_another_process_wrote_meanwhile_is_read_before_the_owner_writes(
+    kv: KV,
+) -> None:
+    owner, other = make_store(kv, stale_seconds=0.2), make_store(kv, stale_seconds=0.2)
+    job, _ = await owner.create_or_get("conv")
+    running = await owner.start(job.job_id)
+    await asyncio.sleep(0.3)  # its heartbeat is stale: another process takes it over
+    taken = await other.start(job.job_id)
+    assert taken.attempts == running.attempts + 1
+    with pytest.raises(JobConflictError):  # the owner's guess failed; it read, and is out
+        await owner.heartbeat(running, None)
+    back = await other.heartbeat(taken, None)  # the new owner's own write is intact
+    assert back.attempts == taken.attempts

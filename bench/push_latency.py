@@ -62,7 +62,15 @@ async def main(jobs: int, size: int) -> None:
     big = str(64 << 20)
     with (
         running_redis() as redis,
-        running_parley(redis.url, count=2, PARLEY_MAX_UPLOAD_BYTES=big) as (a, b),
+        # parley's default intervals, not the test servers' quick ones
+        running_parley(
+            redis.url,
+            count=2,
+            PARLEY_MAX_UPLOAD_BYTES=big,
+            PARLEY_HEARTBEAT_SECONDS="2",
+            PARLEY_STALE_SECONDS="10",
+            PARLEY_PROGRESS_INTERVAL_SECONDS="1",
+        ) as (a, b),  # fmt: skip
     ):
         monitor = Monitor(redis)
         async with httpx.AsyncClient(timeout=300) as client:
@@ -70,12 +78,14 @@ async def main(jobs: int, size: int) -> None:
             monitor.commands()
             for i in range(jobs):
                 delays += await push(client, a.url, b.url, whatsapp_text(messages(size, 6, i)))
-            pushed = sum(monitor.commands().values()) / jobs
+            pushed_by = monitor.commands()
+            pushed = sum(pushed_by.values()) / jobs
             polls = [
                 await poll(client, a.url, b.url, whatsapp_text(messages(size, 6, 100 + i)))
                 for i in range(jobs)
             ]
-            polled = sum(monitor.commands().values()) / jobs
+            polled_by = monitor.commands()
+            polled = sum(polled_by.values()) / jobs
         monitor.close()
     delays.sort()
     p90 = delays[min(len(delays) - 1, int(len(delays) * 0.9))]
@@ -90,6 +100,9 @@ async def main(jobs: int, size: int) -> None:
         f"follower): stream {pushed:.0f}; polling every {POLL_SECONDS} s {polled:.0f} "
         f"({statistics.mean(polls):.0f} polls)"
     )
+    for name, tally in (("stream", pushed_by), ("polling", polled_by)):
+        shown = ", ".join(f"{k} {v / jobs:.1f}" for k, v in tally.most_common())
+        print(f"  {name}, per job: {shown}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from parley.jobs.drivers import QueueDriver, Submission
 from parley.jobs.execution import Work
 from parley.jobs.queue import JobQueue
 from parley.kv import KV
-from parley.settings import ExecutionMode, Settings
+from parley.settings import CommandBudget, ExecutionMode, Settings
 from parley.worker import Worker
 from tests import work_functions as work
 from tests.conftest import CONTRACT_TTL, empty, fill
@@ -469,3 +469,21 @@ async def test_a_poll_adds_no_wake_up_while_entries_wait(kv: KV) -> None:
     info = await JobQueue(kv, store.keys, CONTRACT_TTL).info()
     assert (info.waiting, info.pending) == (1, 1)  # the waiting job; the lost one's entry
     assert lost.status is JobStatus.RUNNING
+
+
+async def test_a_worker_with_a_budget_adds_what_it_sent_to_the_periods_counter(kv: KV) -> None:
+    await submit(kv, "c-budget", given(n=5))
+    sent_before = kv.commands.total  # the submission's, by this test's "web process"
+    budget = CommandBudget(10_000, "day")
+    worker = Worker(SETTINGS.with_overrides(command_budget=budget), work=work.count_to,
+                    processes=False, burst=True)  # fmt: skip
+    await asyncio.wait_for(worker.run(kv), 30)
+    assert worker.completed == 1
+    totals: dict[str, int] = {}
+    async for key in kv.scan("usage:*"):
+        totals = await kv.add_counts(key, {}, CONTRACT_TTL)
+        await kv.delete(key)  # it outlives the contract's TTL
+    # one store stands for both processes here: the counter holds everything sent until
+    # the worker's last flush, as it exited
+    assert sent_before < totals["commands"] <= kv.commands.total
+    assert totals["analyses"] == 0  # the worker started none: the web process did

@@ -87,10 +87,9 @@ class RedisKV:
         max_connections: int = 32,
         *,
         make_subscriber: Callable[[], Client],
-        counts: CommandCounts | None = None,
     ) -> None:
         self._client = client
-        self._counts = counts or CommandCounts()
+        self._counts = client.counts  # shared by every client `from_url` builds
         # The cluster client raises MaxConnectionsError when a node's connections are all
         # busy, where the single-server pool waits for one: bound the commands in flight,
         # waiting up to the timeout, so both behave alike (a wait, then a 503).
@@ -202,7 +201,6 @@ class RedisKV:
             lambda: build(None, 0, 4),
             max_connections,
             make_subscriber=lambda: build(None, 0, 2, tries=0),
-            counts=counts,
         )
 
     @property

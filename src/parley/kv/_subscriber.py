@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -103,12 +103,8 @@ class Subscriber:
                 return  # lost: the reader subscribes again to every channel, this one too
             if self._pubsub is None:
                 self._pubsub = await self._connect([channel])
-            elif self._sharded:
-                self._count("SSUBSCRIBE")
-                await self._pubsub.ssubscribe(channel)
             else:
-                self._count("SUBSCRIBE")
-                await self._pubsub.subscribe(channel)
+                await self._send(self._pubsub, "subscribe", [channel])
             self._wanted.set()  # its confirmation is there to read
             if self._reader is None:
                 self._reader = asyncio.create_task(self._read(), name="parley-subscriber")
@@ -118,12 +114,19 @@ class Subscriber:
             if self._pubsub is None or channel in self._fanout.channels():
                 return  # gone with its connection, or listened to again meanwhile
             self._confirmed.pop(channel, None)
-            if self._sharded:
-                self._count("SUNSUBSCRIBE")
-                await self._pubsub.sunsubscribe(channel)
-            else:
-                self._count("UNSUBSCRIBE")
-                await self._pubsub.unsubscribe(channel)
+            await self._send(self._pubsub, "unsubscribe", [channel])
+
+    async def _send(self, pubsub: PubSub | ClusterPubSub, verb: str, channels: list[str]) -> None:
+        """One SUBSCRIBE or UNSUBSCRIBE (`verb`) of `channels`, sharded on a cluster
+        (SSUBSCRIBE, SUNSUBSCRIBE), counted in the store's commands."""
+        joining = verb == "subscribe"
+        send: Callable[..., Awaitable[Any]]
+        if self._sharded:
+            send = pubsub.ssubscribe if joining else pubsub.sunsubscribe
+        else:
+            send = pubsub.subscribe if joining else pubsub.unsubscribe
+        self._count(f"S{verb.upper()}" if self._sharded else verb.upper())
+        await send(*channels)
 
     async def _connect(self, channels: list[str]) -> PubSub | ClusterPubSub:
         if self._client is None:
@@ -133,12 +136,8 @@ class Subscriber:
             self._client = client
         pubsub: PubSub | ClusterPubSub = self._client.pubsub()
         try:
-            if channels and self._sharded:
-                self._count("SSUBSCRIBE")
-                await pubsub.ssubscribe(*channels)
-            elif channels:
-                self._count("SUBSCRIBE")
-                await pubsub.subscribe(*channels)
+            if channels:
+                await self._send(pubsub, "subscribe", channels)
         except BaseException:
             with contextlib.suppress(*_ERRORS):
                 await pubsub.aclose()

@@ -146,13 +146,7 @@ class Worker:
             on_stop=StopPolicy.HAND_BACK,
             owner=self.consumer,
         )
-        usage = None
-        if settings.command_budget is not None:
-            store = self.store
-            usage = CommandUsage(
-                kv, store.keys, settings.command_budget, started=lambda: store.created
-            )
-            usage.start()
+        usage = CommandUsage.started_for(self.store, settings.command_budget)
         try:
             await execution.start()
             log.info(

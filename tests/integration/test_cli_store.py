@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from parley.jobs.models import Job, JobStatus, utcnow
+from parley.settings import ExecutionMode
 from tests.redis_server import free_port, running_redis
 from tests.waiting import attempts
 
@@ -98,8 +100,9 @@ def test_stats_counts_the_keys_of_each_family(tmp_path: Path) -> None:
 def test_stats_say_commands_per_job_and_what_is_left_of_the_budget(tmp_path: Path) -> None:
     with running_redis() as server, contextlib.closing(server.client()) as client:
         for n, commands in enumerate((18, 22, 40)):
-            record = {"status": "completed", "commands": commands, "jobId": f"j{n}"}
-            client.set(f"job:j{n}", json.dumps(record), ex=60)
+            job = Job.new(f"c{n}", utcnow(), ExecutionMode.BACKGROUND)
+            ended = job.replace(status=JobStatus.COMPLETED, commands=commands)
+            client.set(f"job:{job.job_id}", json.dumps(ended.to_json()), ex=60)
         day = time.strftime("%Y-%m-%d", time.gmtime())
         client.hset(f"usage:{day}", mapping={"commands": 7000, "analyses": 100})
         client.expire(f"usage:{day}", 60)

@@ -122,12 +122,7 @@ class Service:
             instance=instance,
         )
         access = Access.from_settings(settings)
-        usage = None
-        if settings.command_budget is not None:
-            usage = CommandUsage(
-                kv, store.keys, settings.command_budget, started=lambda: store.created
-            )
-            usage.start()
+        usage = CommandUsage.started_for(store, settings.command_budget)
         loop = asyncio.get_running_loop()
         return cls(settings, kv, store, driver, instance, loop, access, usage)
 

@@ -3,14 +3,16 @@ family, how many more results fit, and warnings about settings that lose jobs.""
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from parley.errors import ParleyError
+from parley.errors import StoredValueError
 from parley.jobs.keys import QUEUE_GROUP, KeyLayout
+from parley.jobs.store import parse_job
 from parley.jobs.usage import WARN_AT, BudgetUse, CommandUsage, PerJob, per_job
-from parley.kv import KV, ServerInfo, StreamInfo, decode
+from parley.kv import KV, ServerInfo, StreamInfo
 
 __all__ = ["FamilyStats", "StoreStats", "collect_stats", "results_fit", "store_warnings"]
 
@@ -96,17 +98,13 @@ async def _family(kv: KV, pattern: str, *, sample: bool) -> tuple[FamilyStats, l
 
 
 def _commands_of(records: list[bytes]) -> list[int]:
-    """What the sampled jobs' owners recorded: ended jobs only (a running one has not
-    said yet), and none of the records that cannot be read."""
+    """What the sampled jobs' owners recorded (an ended job's `commands`), skipping the
+    records that cannot be read."""
     spent: list[int] = []
     for raw in records:
-        try:
-            record = decode(raw)
-        except (ParleyError, ValueError):
-            continue
-        commands = record.get("commands") if isinstance(record, dict) else None
-        if isinstance(commands, int) and record.get("status") in ("completed", "failed"):
-            spent.append(commands)
+        with contextlib.suppress(StoredValueError):
+            if (commands := parse_job(raw).commands) is not None:
+                spent.append(commands)
     return spent
 
 

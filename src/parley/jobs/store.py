@@ -43,7 +43,7 @@ from parley.kv import KV, current_meter, decode, encode
 from parley.log import get_logger
 from parley.settings import ExecutionMode, Settings
 
-__all__ = ["JobStore", "StoreConfig", "parse_progress"]
+__all__ = ["JobStore", "StoreConfig", "parse_job", "parse_progress"]
 
 log = get_logger("parley.jobs")
 
@@ -130,7 +130,7 @@ class JobStore:
 
     async def _read_job_raw(self, job_id: str) -> tuple[bytes, Job] | None:
         raw = await self.kv.get(self.keys.job(job_id))
-        return None if raw is None else (raw, _parse(Job.from_json, raw))
+        return None if raw is None else (raw, parse_job(raw))
 
     async def _transition(
         self,
@@ -694,6 +694,11 @@ def _spent(*, then: int) -> int | None:
     the `then` writes its last step still has to send; None when nothing meters it."""
     meter = current_meter()
     return None if meter is None else meter.commands + then
+
+
+def parse_job(raw: bytes) -> Job:
+    """A stored job record; StoredValueError if not parley's."""
+    return _parse(Job.from_json, raw)
 
 
 def parse_progress(raw: bytes) -> Progress:

@@ -22,6 +22,7 @@ from typing import Any
 
 from parley.errors import StoreError
 from parley.jobs.keys import KeyLayout
+from parley.jobs.store import JobStore
 from parley.kv import KV
 from parley.log import get_logger
 from parley.settings import CommandBudget
@@ -141,6 +142,16 @@ class CommandUsage:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
+    @classmethod
+    def started_for(cls, store: JobStore, budget: CommandBudget | None) -> CommandUsage | None:
+        """A process's running flusher, counting the analyses its `store` creates; None
+        without a budget (nothing is written for it then)."""
+        if budget is None:
+            return None
+        usage = cls(store.kv, store.keys, budget, started=lambda: store.created)
+        usage.start()
+        return usage
+
     def _waiting(self) -> tuple[int, int]:
         return self._kv.commands.total - self._sent, self._started() - self._analyses
 
@@ -149,11 +160,12 @@ class CommandUsage:
         and return the period's use; with nothing waiting, a read. Raises StoreError."""
         async with self._lock:
             commands, analyses = self._waiting()
-            period, end = period_of(self.budget, self._clock())
+            now = self._clock()
+            period, end = period_of(self.budget, now)
             adds: dict[str, int] = {}
             if commands or analyses:  # this very command is one more
                 adds = {"commands": commands + 1, "analyses": analyses}
-            ttl = (end + _AFTER_PERIOD - self._clock()).total_seconds()
+            ttl = (end + _AFTER_PERIOD - now).total_seconds()
             totals = await self._kv.add_counts(self._keys.usage(period), adds, ttl)
             if adds:  # a read is not added yet: it waits for the next flush
                 self._sent += commands + 1

@@ -67,43 +67,43 @@ async def test_an_idle_subscription_sends_no_commands(server: RedisServer) -> No
         await kv.aclose()
 
 
-async def test_a_restarted_server_is_reported_to_listeners_then_heard_again() -> None:
+@contextlib.asynccontextmanager
+async def restartable() -> AsyncIterator[tuple[RedisServer, RedisKV]]:
+    """A private redis-server the test may stop and start again on its port, and a store
+    on it; both gone afterwards."""
     redis_server = RedisServer()
     redis_server.start()
     kv = RedisKV.from_url(redis_server.url)
     try:
-        async with kv.listen("progress:r") as listener:
-            await kv.set("progress:r", b"before", TTL, publish="progress:r")
-            assert await listener.next(WAIT) == b"before"
-            redis_server.stop()
-            assert await listener.next(WAIT) is Gap.LOST
-            redis_server.start()  # the same port
-            assert await listener.next(WAIT) is Gap.BACK
-            await kv.set("progress:r", b"after", TTL, publish="progress:r")
-            assert await listener.next(WAIT) == b"after"
+        yield redis_server, kv
     finally:
         await kv.aclose()
         redis_server.close()
+
+
+async def test_a_restarted_server_is_reported_to_listeners_then_heard_again() -> None:
+    async with restartable() as (redis_server, kv), kv.listen("progress:r") as listener:
+        await kv.set("progress:r", b"before", TTL, publish="progress:r")
+        assert await listener.next(WAIT) == b"before"
+        redis_server.stop()
+        assert await listener.next(WAIT) is Gap.LOST
+        redis_server.start()  # the same port
+        assert await listener.next(WAIT) is Gap.BACK
+        await kv.set("progress:r", b"after", TTL, publish="progress:r")
+        assert await listener.next(WAIT) == b"after"
 
 
 async def test_a_listener_that_comes_during_an_outage_leaves_the_others_subscribed() -> None:
-    redis_server = RedisServer()
-    redis_server.start()
-    kv = RedisKV.from_url(redis_server.url)
-    try:
-        async with kv.listen("progress:old") as old:
-            redis_server.stop()
-            assert await old.next(WAIT) is Gap.LOST
-            redis_server.start()
-            async with kv.listen("progress:new") as new:  # waits for the reader's return
-                assert await old.next(WAIT) is Gap.BACK
-                await kv.set("progress:old", b"o", TTL, publish="progress:old")
-                await kv.set("progress:new", b"n", TTL, publish="progress:new")
-                assert await old.next(WAIT) == b"o"
+    async with restartable() as (redis_server, kv), kv.listen("progress:old") as old:
+        redis_server.stop()
+        assert await old.next(WAIT) is Gap.LOST
+        redis_server.start()
+        async with kv.listen("progress:new") as new:  # waits for the reader's return
+            assert await old.next(WAIT) is Gap.BACK
+            await kv.set("progress:old", b"o", TTL, publish="progress:old")
+            await kv.set("progress:new", b"n", TTL, publish="progress:new")
+            assert await old.next(WAIT) == b"o"
+            heard = await new.next(WAIT)
+            if heard is Gap.BACK:  # subscribed by the reader's return, with the others
                 heard = await new.next(WAIT)
-                if heard is Gap.BACK:  # subscribed by the reader's return, with the others
-                    heard = await new.next(WAIT)
-                assert heard == b"n"
-    finally:
-        await kv.aclose()
-        redis_server.close()
+            assert heard == b"n"
